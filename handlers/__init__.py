@@ -1,0 +1,1 @@
+"""Hand-written behaviour: ``handlers/<api>/<tag>.py``, one module per spec tag."""

@@ -1,0 +1,1 @@
+"""backlex Cloud API handlers, one module per tag."""

@@ -1,0 +1,88 @@
+"""How backlex authenticates, scopes requests to an org, and answers errors.
+
+Security step: the ``better-auth.session_token`` cookie names a live session (else 401).
+Before each org-scoped handler (every operation with ``{slug}``), the org is resolved and
+the caller's membership checked against ``_permissions.MINIMUM_ROLE``: not a member (or no
+such org) → 404, role too low → 403. Handlers read the result with ``current_org()`` and
+``current_member()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generated.backlex import OPENAPI_PATH
+from generated.backlex.operations import BY_ID
+from handlers.backlex import _permissions
+from handlers.backlex.store import Member, Org, Session, User
+from spec_server import clock, context, credentials
+from spec_server.apis import ApiDefinition
+from spec_server.errors import ApiError, Forbidden, NotFound, Unauthorized
+from spec_server.pipeline import security_hook
+
+SESSION_COOKIE = "better-auth.session_token"
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: str
+    email: str
+
+
+def envelope(error: ApiError) -> dict:
+    return {"error": {"code": error.code, "message": error.message, "details": error.details}}
+
+
+def authorize(operation, request) -> Caller:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise Unauthorized("Sign-in required")
+    session = Session.get_or_none(Session.token_digest == credentials.digest(token))
+    if session is None or session.expires_at <= clock.now_ms():
+        raise Unauthorized("Session expired or invalid")
+    user = User.get_by_id(session.user_id)
+    return Caller(user_id=user.id, email=user.email)
+
+
+def find_membership(slug: str, user_id: str) -> tuple[Org, Member]:
+    """The live org of that slug and the caller's active seat in it, or 404."""
+    org = Org.get_or_none((Org.slug == slug) & Org.deleted_at.is_null())
+    member = org and Member.get_or_none(
+        (Member.org == org) & (Member.user == user_id) & (Member.status == "active"))
+    if not member:
+        raise NotFound("Organization not found")
+    return org, member
+
+
+def scope_to_org(operation, kwargs: dict) -> None:
+    if "slug" not in kwargs or operation.operation_id not in _permissions.MINIMUM_ROLE:
+        return
+    org, member = find_membership(kwargs["slug"], context.caller().user_id)
+    if not _permissions.allows(member.role, operation.operation_id):
+        minimum = _permissions.MINIMUM_ROLE[operation.operation_id]
+        raise Forbidden(f"This action needs the {minimum} role or higher",
+                        details={"role": member.role, "required": minimum})
+    context.current().extras.update(org=org, member=member)
+
+
+def current_org() -> Org:
+    return context.current().extras["org"]
+
+
+def current_member() -> Member:
+    return context.current().extras["member"]
+
+
+API = ApiDefinition(
+    name="backlex",
+    mount="/api",
+    openapi_path=OPENAPI_PATH,
+    operations=BY_ID,
+    envelope=envelope,
+    schema_error_status=422,
+    authorize=authorize,
+    before_handler=scope_to_org,
+    scheme_hooks={"sessionCookie": "x-apikeyInfoFunc", "apiKey": "x-bearerInfoFunc"},
+)
+
+check_credentials = security_hook(API)

@@ -1,0 +1,1 @@
+"""Pathmode API handlers, one module per tag."""

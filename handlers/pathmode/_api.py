@@ -1,0 +1,144 @@
+"""How Pathmode authenticates, authorizes, limits and answers errors.
+
+The security step (``authorize``) runs before request validation, in this order:
+1. credentials: a ``Bearer pm_live_<64 hex>`` key (api-key-or-cookie operations), else the
+   ``sb-access-token`` session cookie; none valid → 401. Cookie-only operations never look
+   at the Authorization header.
+2. workspace: a key carries its own; a cookie session names it with ``?workspace_id=``
+   (missing → 400) and must be a member (→ 403). Cookie-only operations find their
+   workspace themselves (request body or the intent's row).
+3. scope: the operation's ``x-scope`` must be among the key's scopes, or the member's
+   role-derived scopes (→ 403).
+4. rate limit: the operation's ``x-rateLimit`` bucket, keyed ``user:<id>`` (→ 429).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from generated.pathmode import OPENAPI_PATH
+from generated.pathmode.operations import BY_ID
+from handlers.pathmode.store import ApiKey, Membership, Session
+from spec_server import clock, credentials, ratelimit
+from spec_server.apis import ApiDefinition
+from spec_server.errors import ApiError, BadRequest, Forbidden, Unauthorized
+from spec_server.pipeline import security_hook
+
+KEY_PATTERN = re.compile(r"pm_live_[0-9a-f]{64}")
+SESSION_COOKIE = "sb-access-token"
+LAST_USED_RESOLUTION_MS = 60_000  # lastUsedAt is refreshed at most once a minute per key
+
+ROLE_SCOPES = {
+    "owner": frozenset({"read", "write", "admin"}),
+    "admin": frozenset({"read", "write", "admin"}),
+    "editor": frozenset({"read", "write"}),
+    "viewer": frozenset({"read"}),
+}
+
+
+def scopes_for_role(role: str | None) -> frozenset[str]:
+    """deriveScopesFromRole: the one place a member's role becomes scopes."""
+    return ROLE_SCOPES.get(role or "", frozenset())
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: str
+    via: str  # "key" or "session"
+    workspace_id: str | None = None
+    scopes: frozenset[str] = frozenset()
+    role: str | None = None
+    key_id: str | None = None
+
+
+def envelope(error: ApiError) -> dict:
+    body = {"error": error.message}
+    if error.details is not None:
+        body["details"] = error.details
+    body.update(error.extra)
+    return body
+
+
+def _bearer_token(request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    kind, _, token = header.partition(" ")
+    return token.strip() if kind.lower() == "bearer" else None
+
+
+def caller_from_key(token: str) -> Caller:
+    if not KEY_PATTERN.fullmatch(token):
+        raise Unauthorized("Invalid API key")
+    key = ApiKey.get_or_none(ApiKey.key_digest == credentials.digest(token))
+    now = clock.now_ms()
+    if key is None or not credentials.matches(key.key_digest, token):
+        raise Unauthorized("Invalid API key")
+    if key.expires_at is not None and key.expires_at <= now:
+        raise Unauthorized("API key has expired")
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION_MS:
+        ApiKey.update(last_used_at=now).where(ApiKey.id == key.id).execute()
+    return Caller(user_id=key.user_id, via="key", workspace_id=key.workspace_id,
+                  scopes=frozenset(key.scopes or ()), key_id=key.id)
+
+
+def user_from_session(token: str | None) -> str:
+    if not token:
+        raise Unauthorized("Authentication required")
+    session = Session.get_or_none(Session.token_digest == credentials.digest(token))
+    if session is None or session.expires_at <= clock.now_ms():
+        raise Unauthorized("Invalid or expired session")
+    return session.user_id
+
+
+def caller_from_session(request, cookie_only: bool) -> Caller:
+    user_id = user_from_session(request.cookies.get(SESSION_COOKIE))
+    if cookie_only:
+        return Caller(user_id=user_id, via="session")
+    workspace_id = request.query_params.get("workspace_id")
+    if not workspace_id:
+        raise BadRequest("workspace_id query parameter is required for session authentication")
+    membership = Membership.get_or_none(
+        (Membership.workspace == workspace_id) & (Membership.user == user_id))
+    if membership is None:
+        raise Forbidden("Not a member of this workspace")
+    return Caller(user_id=user_id, via="session", workspace_id=workspace_id,
+                  scopes=scopes_for_role(membership.role), role=membership.role)
+
+
+def rate_bucket(rate_limit: str | None) -> str | None:
+    """``'general 300/h'`` → ``'general'``; ``'none'`` → None."""
+    if not rate_limit or rate_limit == "none":
+        return None
+    return rate_limit.split()[0]
+
+
+def authorize(operation, request) -> Caller:
+    cookie_only = operation.auth == "cookie-session-only"
+    token = None if cookie_only else _bearer_token(request)
+    if token is not None and "bearerAuth" in operation.schemes:
+        caller = caller_from_key(token)
+    else:
+        caller = caller_from_session(request, cookie_only)
+    scope = operation.scope
+    if not cookie_only and scope in ("read", "write", "admin") and scope not in caller.scopes:
+        raise Forbidden(f"Insufficient permissions: this operation requires the '{scope}' scope")
+    bucket = rate_bucket(operation.rate_limit)
+    if bucket and bucket != "analyzeCodebase":  # that one is per workspace, in its handler
+        ratelimit.hit(bucket, f"user:{caller.user_id}")
+    return caller
+
+
+API = ApiDefinition(
+    name="pathmode",
+    mount="/api/v1",
+    openapi_path=OPENAPI_PATH,
+    operations=BY_ID,
+    envelope=envelope,
+    schema_error_status=400,
+    authorize=authorize,
+    scheme_hooks={"bearerAuth": "x-bearerInfoFunc", "sessionCookie": "x-apikeyInfoFunc"},
+)
+
+check_credentials = security_hook(API)

@@ -1,0 +1,68 @@
+"""Small rules every Pathmode handler shares: the caller's workspace, intent lookup,
+monotonic timestamps, plan quotas and fire-and-forget events."""
+
+from __future__ import annotations
+
+import logging
+
+from handlers.pathmode.store import Intent, Workspace
+from spec_server import clock, context
+from spec_server.config import settings
+from spec_server.db import serialize
+from spec_server.errors import Forbidden, NotFound
+from spec_server.store import OutboxEvent
+
+log = logging.getLogger(__name__)
+
+
+def caller():
+    return context.caller()
+
+
+def current_workspace_id() -> str:
+    return context.caller().workspace_id
+
+
+def current_workspace() -> Workspace:
+    found = Workspace.get_or_none(Workspace.id == current_workspace_id())
+    if found is None:
+        raise NotFound("Workspace not found")
+    return found
+
+
+def intent_in_workspace(intent_id: str, ws_id: str | None = None) -> Intent:
+    """The intent if it belongs to the caller's workspace; 404 otherwise (no leak)."""
+    found = Intent.get_or_none((Intent.id == intent_id) & (Intent.workspace == (ws_id or current_workspace_id())))
+    if found is None:
+        raise NotFound("Intent not found")
+    return found
+
+
+def next_timestamp(previous: int | None) -> int:
+    """Now, but always later than ``previous`` (so "updated after" holds within one ms)."""
+    now = clock.now_ms()
+    return now if previous is None or now > previous else previous + 1
+
+
+def enforce_quota(ws: Workspace, metric: str, current: int) -> None:
+    """403 plan_limit_reached when the workspace's plan quota for ``metric`` is used up.
+    Call inside a write transaction after ``lock_quota`` so concurrent creates count right."""
+    limit = settings().plan_limits.get(ws.plan, {}).get(metric)
+    if limit is not None and current >= limit:
+        raise Forbidden("plan_limit_reached",
+                        extra={"metric": metric, "current": current, "limit": limit, "plan": ws.plan})
+
+
+def lock_quota(ws_id: str, metric: str) -> None:
+    serialize(f"quota:{metric}:{ws_id}")
+
+
+def fire_and_forget(channel: str, kind: str, subject_id: str | None, payload: dict) -> None:
+    """Record a side effect (Slack, analytics) for a forwarder; never fails the request."""
+    try:
+        if "notifier" in settings().faults:
+            raise RuntimeError("notifier fault")
+        OutboxEvent.create(channel=channel, kind=kind, subject_id=subject_id, payload=payload,
+                           created_at=clock.now_ms())
+    except Exception:  # a lost notification must not fail the write that caused it
+        log.warning("could not record %s/%s event", channel, kind, exc_info=True)

@@ -1,0 +1,173 @@
+"""Intents: request normalisation, the API shape (mapIntentRowToApiIntent), and loading.
+
+Parse then render: ``normalise_*`` turns request fields into stored values; ``to_api``
+turns a row (plus its edge cases, evidence and relations) into the documented shape.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from handlers.pathmode.store import (
+    ConstitutionRule,
+    EdgeCase,
+    Intent,
+    IntentEvidence,
+    IntentRelation,
+)
+from spec_server.clock import iso
+from spec_server.config import settings
+from spec_server.errors import InternalError
+
+log = logging.getLogger(__name__)
+
+INTENT_KEYS = (
+    "id", "workspaceId", "productId", "stageName", "status", "version", "title", "objective",
+    "problemSeverity", "outcomes", "healthMetrics", "scope", "strategicAlignment",
+    "alignmentNotes", "context", "constraints", "verification", "externalLinks",
+    "evidenceAnchors", "implementationContext", "createdAt", "updatedAt", "shippedAt",
+    "verifiedAt", "edgeCases", "evidenceIds", "relations",
+)
+
+# request field -> Intent column, for the fields PATCH may replace
+UPDATABLE = {
+    "title": "title", "objective": "objective", "outcomes": "outcomes",
+    "constraints": "constraints", "healthMetrics": "health_metrics", "edgeCases": None,
+    "verification": "verification", "problemSeverity": "problem_severity",
+    "evidenceAnchors": "evidence_anchors", "scope": "scope",
+}
+
+
+class MalformedIntent(ValueError):
+    """A stored row that cannot be shown in the API shape (skipped by the list)."""
+
+
+def normalise_outcomes(items: list) -> list[dict]:
+    """Strings or structured objects → StructuredOutcome[] ``{id, text, priority?}``."""
+    outcomes = []
+    for item in items:
+        if isinstance(item, str):
+            outcomes.append({"id": str(uuid.uuid4()), "text": item.strip()})
+        else:
+            outcome = {"id": item.get("id") or str(uuid.uuid4()), "text": item["text"].strip()}
+            if item.get("priority") is not None:
+                outcome["priority"] = item["priority"]
+            outcomes.append(outcome)
+    return outcomes
+
+
+def clean_strings(items: list) -> list[str]:
+    """Coerced to trimmed non-empty strings: blanks are dropped, not refused."""
+    return [text.strip() for text in items if isinstance(text, str) and text.strip()]
+
+
+def normalise_edge_cases(items: list) -> list[tuple[str, str]]:
+    return [(item["scenario"].strip(), item["expectedBehavior"].strip()) for item in items]
+
+
+def replace_edge_cases(intent: Intent, cases: list[tuple[str, str]]) -> None:
+    """Replace-all (replaceIntentEdgeCasesRpc); callers run it inside their transaction so a
+    failure rolls the whole write back."""
+    if "edge_case_store" in settings().faults:
+        raise InternalError("Failed to sync edge cases")
+    EdgeCase.delete().where(EdgeCase.intent == intent).execute()
+    for position, (scenario, expected) in enumerate(cases):
+        EdgeCase.create(intent=intent, scenario=scenario, expected_behavior=expected, position=position)
+
+
+def edge_cases_of(intent_id: str) -> list[dict]:
+    return [
+        {"id": case.id, "scenario": case.scenario, "expectedBehavior": case.expected_behavior}
+        for case in EdgeCase.select().where(EdgeCase.intent == intent_id).order_by(EdgeCase.position)
+    ]
+
+
+def evidence_ids_of(intent_id: str) -> list[str]:
+    rows = (IntentEvidence.select(IntentEvidence.evidence)
+            .where(IntentEvidence.intent == intent_id)
+            .order_by(IntentEvidence.created_at, IntentEvidence.id))
+    return [row.evidence_id for row in rows]
+
+
+def relations_by_intent(intent_ids: list[str]) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {intent_id: [] for intent_id in intent_ids}
+    if intent_ids:
+        rows = (IntentRelation.select()
+                .where(IntentRelation.intent.in_(intent_ids))
+                .order_by(IntentRelation.position, IntentRelation.id))
+        for row in rows:
+            found[row.intent_id].append({"targetId": row.target_id, "type": row.type})
+    return found
+
+
+def to_api(intent: Intent, *, edge_cases: list[dict], evidence_ids: list[str],
+           relations: list[dict]) -> dict:
+    """The API intent shape; raises MalformedIntent for rows that cannot take it."""
+    if not isinstance(intent.title, str) or not intent.title.strip():
+        raise MalformedIntent(f"intent {intent.id} has no title")
+    if not isinstance(intent.outcomes, list) or not all(isinstance(o, dict) for o in intent.outcomes):
+        raise MalformedIntent(f"intent {intent.id} has malformed outcomes")
+    return {
+        "id": intent.id,
+        "workspaceId": intent.workspace_id,
+        "productId": intent.product_id,
+        "stageName": intent.stage_name,
+        "status": intent.status,
+        "version": intent.version,
+        "title": intent.title,
+        "objective": intent.objective,
+        "problemSeverity": intent.problem_severity,
+        "outcomes": intent.outcomes,
+        "healthMetrics": intent.health_metrics or [],
+        "scope": intent.scope,
+        "strategicAlignment": intent.strategic_alignment,
+        "alignmentNotes": intent.alignment_notes,
+        "context": intent.context if intent.context is not None else {},
+        "constraints": intent.constraints or [],
+        "verification": intent.verification if intent.verification is not None else {},
+        "externalLinks": intent.external_links or [],
+        "evidenceAnchors": intent.evidence_anchors if intent.evidence_anchors is not None else {},
+        "implementationContext": intent.implementation_context,
+        "createdAt": iso(intent.created_at),
+        "updatedAt": iso(intent.updated_at),
+        "shippedAt": iso(intent.shipped_at),
+        "verifiedAt": iso(intent.verified_at),
+        "edgeCases": edge_cases,
+        "evidenceIds": evidence_ids,
+        "relations": relations,
+    }
+
+
+def detail(intent: Intent) -> dict:
+    """INTENT_WITH_RELATIONS_SELECT: edge cases, evidence ids and relations populated."""
+    return to_api(intent, edge_cases=edge_cases_of(intent.id), evidence_ids=evidence_ids_of(intent.id),
+                  relations=relations_by_intent([intent.id])[intent.id])
+
+
+def listing(rows: list[Intent]) -> list[dict]:
+    """INTENT_LIST_SELECT: relations populated, edge cases and evidence ids always []."""
+    relations = relations_by_intent([row.id for row in rows])
+    shown = []
+    for row in rows:
+        try:
+            shown.append(to_api(row, edge_cases=[], evidence_ids=[], relations=relations[row.id]))
+        except (MalformedIntent, TypeError, ValueError, AttributeError):
+            log.warning("skipping intent %s that does not map to the API shape", row.id, exc_info=True)
+    return shown
+
+
+def active_rules(workspace_id: str):
+    return (ConstitutionRule.select()
+            .where((ConstitutionRule.workspace == workspace_id) & ConstitutionRule.is_active)
+            .order_by(ConstitutionRule.created_at.desc(), ConstitutionRule.id))
+
+
+def verification_checklist(intent: Intent) -> list[dict]:
+    """Outcomes, then health metrics, then manual checks, then active constitution rules."""
+    items = [{"text": o.get("text", ""), "category": "outcome"} for o in intent.outcomes or []]
+    items += [{"text": m, "category": "health_metric"} for m in intent.health_metrics or []]
+    checks = (intent.verification or {}).get("manualChecks") if isinstance(intent.verification, dict) else None
+    items += [{"text": str(c), "category": "manual_check"} for c in checks or [] if isinstance(c, str)]
+    items += [{"text": rule.text, "category": "constitution"} for rule in active_rules(intent.workspace_id)]
+    return items

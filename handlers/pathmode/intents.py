@@ -1,0 +1,171 @@
+"""Pathmode — intents: list, create, read, update and transition intent specs."""
+
+from __future__ import annotations
+
+from handlers.pathmode import _intents
+from handlers.pathmode._common import (
+    caller,
+    current_workspace,
+    current_workspace_id,
+    enforce_quota,
+    fire_and_forget,
+    intent_in_workspace,
+    lock_quota,
+    next_timestamp,
+)
+from handlers.pathmode.store import Intent, Note, Product
+from spec_server import clock
+from spec_server.db import write_transaction
+from spec_server.errors import BadRequest, NotFound, NotImplementedYet
+
+
+def get_intents(status=None, workspace_id=None):
+    query = Intent.select().where(Intent.workspace == current_workspace_id())
+    if status is not None:
+        query = query.where(Intent.status == status)  # exact match, unknown values find nothing
+    intents = _intents.listing(list(query.order_by(Intent.updated_at.desc(), Intent.id)))
+    return {"intents": intents, "count": len(intents)}, 200
+
+
+def post_intents(body, workspace_id=None):
+    ws = current_workspace()
+    product_id = body["productId"].strip()
+    with write_transaction():
+        if Product.get_or_none((Product.id == product_id) & (Product.workspace == ws.id)) is None:
+            raise NotFound("Product not found")
+        lock_quota(ws.id, "intents")
+        enforce_quota(ws, "intents", Intent.select().where(Intent.workspace == ws.id).count())
+        now = clock.now_ms()
+        intent = Intent.create(
+            workspace=ws.id,
+            product=product_id,
+            status="draft",
+            version=1,
+            title=body["title"].strip(),
+            objective=body["objective"].strip(),
+            problem_severity=body.get("problemSeverity"),
+            outcomes=_intents.normalise_outcomes(body.get("outcomes") or []),
+            health_metrics=_intents.clean_strings(body.get("healthMetrics") or []),
+            constraints=_intents.clean_strings(body.get("constraints") or []),
+            verification=body.get("verification") or {},
+            scope=body.get("scope"),
+            created_at=now,
+            updated_at=now,
+        )
+        if body.get("edgeCases"):
+            _intents.replace_edge_cases(intent, _intents.normalise_edge_cases(body["edgeCases"]))
+    fire_and_forget("slack", "intent_status_changed", intent.id,
+                    {"intentId": intent.id, "title": intent.title, "status": "draft", "previousStatus": None})
+    fire_and_forget("analytics", "intent_created", intent.id,
+                    {"intentId": intent.id, "workspaceId": ws.id, "userId": caller().user_id})
+    return _intents.detail(intent), 201
+
+
+def get_intents_id(id_, workspace_id=None):
+    return _intents.detail(intent_in_workspace(id_)), 200
+
+
+def patch_intents_id(id_, body=None, workspace_id=None):
+    body = body or {}
+    intent = intent_in_workspace(id_)
+    if not any(field in body for field in _intents.UPDATABLE):
+        raise BadRequest("At least one field must be provided to update")
+    changes = {}
+    if "title" in body:
+        changes["title"] = body["title"].strip()
+    if "objective" in body:
+        changes["objective"] = body["objective"].strip()
+    if "outcomes" in body:
+        changes["outcomes"] = _intents.normalise_outcomes(body["outcomes"])
+    for field in ("constraints", "healthMetrics"):
+        if field in body:
+            changes[_intents.UPDATABLE[field]] = _intents.clean_strings(body[field])
+    for field in ("verification", "problemSeverity", "evidenceAnchors", "scope"):
+        if field in body:
+            changes[_intents.UPDATABLE[field]] = body[field]
+    with write_transaction():
+        current = intent_in_workspace(id_)  # re-read inside the lock: the snapshot
+        changes["updated_at"] = next_timestamp(current.updated_at)
+        Intent.update(**changes).where(Intent.id == intent.id).execute()
+        if "edgeCases" in body:
+            _intents.replace_edge_cases(intent, _intents.normalise_edge_cases(body["edgeCases"]))
+        updated = Intent.get_by_id(intent.id)
+        after_patch(current, updated, body)
+    return _intents.detail(updated), 200
+
+
+def after_patch(before: Intent, after: Intent, body: dict) -> None:
+    """Hook for rules that react to content changes (findings reconciliation)."""
+
+
+STATUS_TIMESTAMPS = {
+    "draft": lambda i, now: {"shipped_at": None, "verified_at": None},
+    "validated": lambda i, now: {"shipped_at": None, "verified_at": None},
+    "approved": lambda i, now: {"shipped_at": None, "verified_at": None},
+    "shipped": lambda i, now: {"shipped_at": now, "verified_at": None},
+    "verified": lambda i, now: {"verified_at": now},
+}
+
+
+def patch_intents_id_status(id_, body, workspace_id=None):
+    status = body["status"]
+    with write_transaction():
+        intent = intent_in_workspace(id_)
+        previous = intent.status
+        now = next_timestamp(intent.updated_at)
+        changes = {"status": status, "updated_at": now, **STATUS_TIMESTAMPS[status](intent, now)}
+        if "verificationResult" in body:
+            changes["verification_result"] = body["verificationResult"]
+        Intent.update(**changes).where(Intent.id == intent.id).execute()
+        intent = Intent.get_by_id(intent.id)
+        if "verificationResult" in body:
+            Note.create(intent=intent.id, note=verification_summary(body["verificationResult"]),
+                        source="verification_checkpoint", created_by=caller().user_id,
+                        created_at=clock.now_ms())
+    fire_and_forget("slack", "intent_status_changed", intent.id,
+                    {"intentId": intent.id, "title": intent.title, "status": status, "previousStatus": previous})
+    result = {
+        "id": intent.id,
+        "status": intent.status,
+        "updatedAt": clock.iso(intent.updated_at),
+        "shippedAt": clock.iso(intent.shipped_at),
+        "verifiedAt": clock.iso(intent.verified_at),
+    }
+    if status in ("shipped", "verified"):
+        checklist = _intents.verification_checklist(intent)
+        result["verificationChecklist"] = checklist
+        result["verificationChecklistCount"] = len(checklist)
+    return result, 200
+
+
+def verification_summary(result) -> str:
+    """The note logged for a verification result: verdict, score and its summary."""
+    if not isinstance(result, dict):
+        return "Verification checkpoint recorded."
+    verdict = {True: "PASS", False: "FAIL"}.get(result.get("pass"), "RECORDED")
+    parts = [f"Verification {verdict}"]
+    if isinstance(result.get("score"), (int, float)):
+        parts[0] += f" (score {result['score']})"
+    if isinstance(result.get("summary"), str) and result["summary"].strip():
+        parts.append(result["summary"].strip())
+    return ": ".join(parts)
+
+
+def post_intents_id_verify(**_params):
+    """POST /intents/{id}/verify"""
+    raise NotImplementedYet()
+
+
+def get_intents_id_prompt(**_params):
+    """GET /intents/{id}/prompt"""
+    raise NotImplementedYet()
+
+
+def post_intents_id_share(**_params):
+    """POST /intents/{id}/share"""
+    raise NotImplementedYet()
+
+
+def delete_intents_id_share(**_params):
+    """DELETE /intents/{id}/share"""
+    raise NotImplementedYet()

@@ -1,0 +1,140 @@
+"""The app factory: both APIs on one connexion app, at their native paths.
+
+``create_app()`` binds the database, creates or migrates its tables, and mounts Pathmode
+(``/api/v1``) before backlex (``/api``) so the longer prefix wins. Every error the stack
+produces (routing, security, validation, handlers) leaves in the envelope of the API the
+path belongs to; nothing answers problem+json.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import connexion
+from connexion.exceptions import ProblemException
+from connexion.jsonifier import Jsonifier
+from connexion.lifecycle import ConnexionResponse
+from starlette.exceptions import HTTPException
+
+from spec_server import config, db, errors, migrations
+from spec_server.apis import ApiDefinition
+from spec_server.pipeline import resolver
+from spec_server.validation import body_validator
+
+log = logging.getLogger(__name__)
+
+COMPACT_JSON = Jsonifier(json, separators=(",", ":"), ensure_ascii=False)
+
+
+def api_definitions() -> list[ApiDefinition]:
+    from handlers.backlex._api import API as BACKLEX
+    from handlers.pathmode._api import API as PATHMODE
+
+    # connexion mounts the last-added API first (it inserts at the front), so Pathmode's
+    # /api/v1 goes in after backlex's /api to be tried before it
+    return [BACKLEX, PATHMODE]
+
+
+def runtime_document(api: ApiDefinition, hook_module: str) -> dict:
+    """The generated document plus the security hooks connexion calls."""
+    document = json.loads(api.openapi_path.read_text())
+    for scheme_name, scheme in document.get("components", {}).get("securitySchemes", {}).items():
+        hook = api.scheme_hooks.get(scheme_name)
+        if hook:
+            scheme[hook] = f"{hook_module}.check_credentials"
+    return document
+
+
+def to_api_error(exc: Exception, api: ApiDefinition | None) -> errors.ApiError:
+    if isinstance(exc, errors.ApiError):
+        return exc
+    if isinstance(exc, ProblemException):
+        status = exc.status
+        detail = exc.detail or exc.title or "Error"
+        if status == 400 and api is not None:
+            # parameter validation: the API's schema-error status
+            return errors.from_status(api.schema_error_status, str(detail),
+                                      details={"formErrors": [str(detail)], "fieldErrors": {}})
+        if status == 401:
+            return errors.Unauthorized("Authentication required")
+        if status == 415:
+            return errors.UnsupportedMediaType("Request body must be JSON (Content-Type: application/json)")
+        if status >= 500:
+            log.error("server problem: %r", exc)
+            return errors.InternalError("Internal server error")
+        return errors.from_status(status, str(detail))
+    if isinstance(exc, HTTPException):
+        if exc.status_code == 404:
+            return errors.NotFound("Not found")
+        if exc.status_code == 405:
+            return errors.MethodNotAllowed("Method not allowed", headers=dict(exc.headers or {}))
+        return errors.from_status(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
+    log.error("unhandled error: %r", exc, exc_info=exc)
+    return errors.InternalError("Internal server error")
+
+
+def error_handler(apis: list[ApiDefinition]):
+    def handle(request, exc: Exception) -> ConnexionResponse:
+        path = request.url.path
+        api = next((c for c in sorted(apis, key=lambda a: -len(a.mount)) if c.owns(path)), None)
+        error = to_api_error(exc, api)
+        if error.status_code == 405 and api is not None:
+            error.headers["Allow"] = ", ".join(api.allowed_methods(path))
+        body = api.envelope(error) if api else {"error": error.message}
+        return ConnexionResponse(
+            status_code=error.status_code,
+            body=COMPACT_JSON.dumps(body),
+            mimetype="application/json",
+            headers=error.headers,
+        )
+
+    return handle
+
+
+def create_app(settings: config.Settings | None = None):
+    settings = config.install(settings or config.Settings.from_env())
+    db.open_database(settings.database_url)
+    migrations.migrate()
+    apis = [api for api in api_definitions() if settings.apis in ("all", api.name)]
+    app_class = connexion.FlaskApp if settings.flavour == "flask" else connexion.AsyncApp
+    app = app_class(__name__, jsonifier=COMPACT_JSON)
+    for api in apis:  # order matters: see api_definitions
+        hook_module = f"handlers.{api.name}._api"
+        app.add_api(
+            runtime_document(api, hook_module),
+            resolver=resolver(api),
+            pythonic_params=True,
+            validate_responses=settings.validate_responses,
+            validator_map={"body": {"application/json": body_validator(api.schema_error_status)}},
+            swagger_ui_options=None,
+            name=api.name,
+        )
+    handle = error_handler(apis)
+    for kind in (ProblemException, HTTPException, errors.ApiError, Exception, 404, 405):
+        app.add_error_handler(kind, handle)
+    if settings.flavour == "flask":
+        _flask_error_handlers(app, handle)
+    from spec_server import pages
+
+    pages.install(app)
+    return app
+
+
+def _flask_error_handlers(app, handle) -> None:
+    """FlaskApp routes unknown paths through Flask itself; answer them in the envelope too."""
+    import flask
+    from connexion.lifecycle import ConnexionRequest  # noqa: F401  (documented type)
+
+    flask_app = app.app
+
+    def flask_handler(exc):
+        class _Req:  # the envelope only needs the path
+            url = type("U", (), {"path": flask.request.path})
+
+        response = handle(_Req, exc)
+        return flask.Response(response.body, status=response.status_code,
+                              mimetype="application/json", headers=response.headers)
+
+    for code in (404, 405):
+        flask_app.register_error_handler(code, flask_handler)

@@ -1,0 +1,39 @@
+"""Wall-clock time in epoch milliseconds, in one place so tests can move it."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+_offset_ms = 0
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000) + _offset_ms
+
+
+def advance(seconds: float) -> None:
+    """Move the clock forward (tests of sliding windows, expiry)."""
+    global _offset_ms
+    _offset_ms += int(seconds * 1000)
+
+
+def reset() -> None:
+    global _offset_ms
+    _offset_ms = 0
+
+
+def iso(ms: int | None) -> str | None:
+    """``2026-06-01T12:00:00.000Z``, the shape both documents' examples use."""
+    if ms is None:
+        return None
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def parse_iso(text: str) -> int:
+    """Epoch ms of an ISO 8601 timestamp; ValueError when it is not one."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)

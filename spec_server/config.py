@@ -1,0 +1,92 @@
+"""Runtime settings, read once from the environment (every worker reads the same)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+# x-rateLimit of the Pathmode document: bucket -> (requests, window seconds)
+DEFAULT_RATE_LIMITS = {
+    "intents": (200, 3600),
+    "general": (300, 3600),
+    "apiKeysRead": (120, 3600),
+    "apiKeysWrite": (20, 3600),
+    "analyzeCodebase": (30, 86400),
+    # backlex (not in its document; see docs/behaviour.md)
+    "invitations": (20, 3600),
+    "tokenMinting": (10, 3600),
+}
+
+# Pathmode plan quotas per workspace; None = unlimited
+DEFAULT_PLAN_LIMITS = {
+    "free": {"intents": 25, "evidence_items": 100, "api_keys": 2},
+    "pro": {"intents": 500, "evidence_items": 5000, "api_keys": 10},
+    "team": {"intents": None, "evidence_items": None, "api_keys": 50},
+}
+
+
+def _parse_limits(text: str) -> dict[str, tuple[int, int]]:
+    """``general=5/3600,intents=3/60``"""
+    limits = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, value = item.partition("=")
+        count, _, window = value.partition("/")
+        limits[name.strip()] = (int(count), int(window or 3600))
+    return limits
+
+
+def _parse_plan_limits(text: str) -> dict[str, dict[str, int | None]]:
+    """``free.intents=3,pro.api_keys=5``"""
+    plans = {plan: dict(values) for plan, values in DEFAULT_PLAN_LIMITS.items()}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, _, value = item.partition("=")
+        plan, _, metric = key.strip().partition(".")
+        plans.setdefault(plan, {})[metric] = None if value.strip() in ("", "none") else int(value)
+    return plans
+
+
+@dataclass
+class Settings:
+    database_url: str | None = None
+    flavour: str = "async"  # "async" (AsyncApp) or "flask" (FlaskApp)
+    validate_responses: bool = False
+    public_base_url: str = "http://127.0.0.1:8000"
+    rate_limits: dict[str, tuple[int, int]] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    plan_limits: dict[str, dict[str, int | None]] = field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_PLAN_LIMITS.items()}
+    )
+    faults: frozenset[str] = frozenset()  # planted faults, to prove the conformance suite fails
+    apis: str = "all"  # all | backlex | pathmode
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        env = os.environ
+        settings = cls(
+            database_url=env.get("DATABASE_URL"),
+            flavour=env.get("SPEC_SERVER_FLAVOUR", "async"),
+            validate_responses=env.get("VALIDATE_RESPONSES", "0") == "1",
+            public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+            faults=frozenset(filter(None, env.get("SPEC_SERVER_FAULTS", "").split(","))),
+            apis=env.get("SPEC_SERVER_APIS", "all"),
+        )
+        settings.rate_limits.update(_parse_limits(env.get("RATE_LIMITS", "")))
+        settings.plan_limits = _parse_plan_limits(env.get("PLAN_LIMITS", ""))
+        for key, value in overrides.items():
+            setattr(settings, key, value)
+        return settings
+
+
+_current: Settings | None = None
+
+
+def settings() -> Settings:
+    global _current
+    if _current is None:
+        _current = Settings.from_env()
+    return _current
+
+
+def install(new: Settings) -> Settings:
+    global _current
+    _current = new
+    return new

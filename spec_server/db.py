@@ -1,0 +1,117 @@
+"""The one Peewee database, bound late from a URL (SQLite file or PostgreSQL).
+
+Every model of both APIs binds to ``database`` (a proxy); ``open_database`` initialises it
+at start-up. Writes that must not interleave across workers go through ``write_transaction``
+and ``serialize``: an IMMEDIATE transaction on SQLite (one writer at a time), an advisory
+transaction lock on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import uuid
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import peewee
+from playhouse.pool import PooledPostgresqlDatabase
+
+database = peewee.DatabaseProxy()
+
+DEFAULT_URL = "sqlite:///var/spec-server.sqlite3"
+
+
+class JSONField(peewee.TextField):
+    """JSON stored as text, so SQLite and PostgreSQL behave the same."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, separators=(",", ":"))
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def database_url(explicit: str | None = None) -> str:
+    return explicit or os.environ.get("DATABASE_URL") or DEFAULT_URL
+
+
+def make_database(url: str) -> peewee.Database:
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ":memory:"
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(
+            path,
+            pragmas={"journal_mode": "wal", "busy_timeout": 15000, "foreign_keys": 1,
+                     "synchronous": "normal"},
+            timeout=15,
+            lock_type="IMMEDIATE",  # take the write lock at BEGIN, so writers queue instead of failing
+        )
+    if parsed.scheme in ("postgres", "postgresql"):
+        return PooledPostgresqlDatabase(
+            unquote(parsed.path.lstrip("/")),
+            user=unquote(parsed.username or "") or None,
+            password=unquote(parsed.password or "") or None,
+            host=parsed.hostname or None,
+            port=parsed.port or None,
+            max_connections=int(os.environ.get("DB_POOL_SIZE", "48")),
+            stale_timeout=300,
+            timeout=30,
+        )
+    raise ValueError(f"unsupported database URL: {url}")
+
+
+def open_database(url: str | None = None) -> peewee.Database:
+    db = make_database(database_url(url))
+    database.initialize(db)
+    return db
+
+
+def is_postgres() -> bool:
+    return isinstance(database.obj, peewee.PostgresqlDatabase)
+
+
+def write_transaction():
+    """A transaction (a savepoint when nested). On SQLite every BEGIN is IMMEDIATE, so a
+    read-then-write transaction waits for the lock instead of failing as 'database is locked'."""
+    return database.atomic()
+
+
+def serialize(key: str) -> None:
+    """Inside a write transaction: wait for every other transaction holding ``key``.
+
+    SQLite already runs one write transaction at a time; PostgreSQL takes an advisory lock
+    that is released at commit, so two workers never interleave (rate windows, quotas,
+    unique names)."""
+    if is_postgres():
+        digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (digest,))
+
+
+@contextlib.contextmanager
+def connection():
+    """Connect for one unit of work; return the connection (or close it) at the end."""
+    db = database.obj
+    if db.is_closed():
+        db.connect()
+        try:
+            yield
+        finally:
+            if not db.is_closed() and not db.in_transaction():
+                db.close()
+    else:
+        yield

@@ -1,0 +1,45 @@
+"""Sliding-window rate limits whose windows live in the database.
+
+Each admitted request is a row (bucket, key, at). A request is admitted while fewer than
+``limit`` rows fall in the trailing window; the check and the insert run in one serialized
+transaction, so N workers admit exactly ``limit`` between them.
+"""
+
+from __future__ import annotations
+
+import math
+
+from spec_server import clock
+from spec_server.config import settings
+from spec_server.db import serialize, write_transaction
+from spec_server.errors import RateLimited
+from spec_server.store import RateEvent
+
+
+def hit(bucket: str, key: str, *, message: str | None = None, extra_body: bool = False) -> None:
+    """Admit one request of ``key`` in ``bucket`` or raise ``RateLimited``.
+
+    ``extra_body`` adds ``retryAfterSeconds`` to the error body (analyze-codebase's shape).
+    """
+    limit, window_s = settings().rate_limits[bucket]
+    now = clock.now_ms()
+    window_start = now - window_s * 1000
+    with write_transaction():
+        serialize(f"rate:{bucket}:{key}")
+        in_window = RateEvent.select().where(
+            (RateEvent.bucket == bucket) & (RateEvent.key == key) & (RateEvent.at > window_start)
+        )
+        count = in_window.count()
+        if count >= limit:
+            # the request fits once enough of the oldest events have left the window
+            blocking = in_window.order_by(RateEvent.at).offset(count - limit).limit(1).get()
+            retry_after = max(1, math.ceil((blocking.at + window_s * 1000 - now) / 1000))
+            raise RateLimited(
+                message or "Rate limit exceeded. Please try again later.",
+                retry_after=retry_after,
+                extra={"retryAfterSeconds": retry_after} if extra_body else None,
+            )
+        RateEvent.insert(bucket=bucket, key=key, at=now).execute()
+        RateEvent.delete().where(
+            (RateEvent.bucket == bucket) & (RateEvent.key == key) & (RateEvent.at <= window_start)
+        ).execute()

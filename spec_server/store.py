@@ -1,0 +1,34 @@
+"""Tables shared by both APIs: rate-limit windows and the outbox of side effects."""
+
+from __future__ import annotations
+
+import peewee
+
+from spec_server.db import BaseModel, JSONField, new_id
+
+
+class RateEvent(BaseModel):
+    """One admitted request in a sliding window (bucket, key)."""
+
+    bucket = peewee.CharField()
+    key = peewee.CharField()
+    at = peewee.BigIntegerField()
+
+    class Meta:
+        indexes = ((("bucket", "key", "at"), False),)
+
+
+class OutboxEvent(BaseModel):
+    """A fire-and-forget side effect (Slack message, analytics event, email) that a
+    deployment forwards; writing it never slows or fails the request that caused it."""
+
+    id = peewee.CharField(primary_key=True, default=new_id)
+    channel = peewee.CharField(index=True)  # slack, analytics, mail
+    kind = peewee.CharField(index=True)
+    subject_id = peewee.CharField(null=True, index=True)
+    payload = JSONField(default=dict)
+    created_at = peewee.BigIntegerField(index=True)
+    delivered_at = peewee.BigIntegerField(null=True)
+
+
+MODELS = (RateEvent, OutboxEvent)
