@@ -12,7 +12,8 @@ def _database_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database", help="database URL (default: $DATABASE_URL or sqlite:///var/spec-server.sqlite3)")
 
 
-def _open(database: str | None):
+def open_store(database: str | None):
+    """Bind and migrate the database named on the command line (or by $DATABASE_URL)."""
     from spec_server import db, migrations
 
     if database:
@@ -31,7 +32,7 @@ def cmd_codegen(args) -> int:
 def cmd_seed(args) -> int:
     from spec_server import seeding
 
-    database = _open(args.database)
+    database = open_store(args.database)
     with open(args.file) as handle:
         data = json.load(handle)
     with database.connection_context():
@@ -60,7 +61,7 @@ def cmd_serve(args) -> int:
     if args.database:
         os.environ["DATABASE_URL"] = args.database
     os.environ["SPEC_SERVER_APIS"] = args.api
-    database = _open(args.database)
+    database = open_store(args.database)
     created = _seed_demo_if_empty(database)
     base_url = f"http://{args.host}:{args.port}"
     os.environ.setdefault("PUBLIC_BASE_URL", base_url)
@@ -100,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     codegen.add_argument("--check", action="store_true", help="fail and name every stale file")
     codegen.set_defaults(func=cmd_codegen)
 
+    from spec_server import commands
+
+    commands.register_all(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -1,5 +1,6 @@
 """backlex — Integrations: operations tagged 'Integrations'."""
 
+from handlers.backlex import _notifications
 from spec_server.errors import NotImplementedYet
 
 
@@ -33,19 +34,19 @@ def delete_org_integration(**_params):
     raise NotImplementedYet()
 
 
-def get_org_notifications(**_params):
+def get_org_notifications(slug, limit=None):
     """GET /api/org/{slug}/notifications"""
-    raise NotImplementedYet()
+    return _notifications.list_notifications(limit)
 
 
-def post_org_notifications_read_all(**_params):
+def post_org_notifications_read_all(slug):
     """POST /api/org/{slug}/notifications/read-all"""
-    raise NotImplementedYet()
+    return _notifications.mark_all_read()
 
 
-def post_org_notification_read(**_params):
+def post_org_notification_read(slug, id_):
     """POST /api/org/{slug}/notifications/{id}/read"""
-    raise NotImplementedYet()
+    return _notifications.mark_read(id_)
 
 
 def get_org_webhook_deliveries(**_params):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.pathmode import _intents
+from handlers.pathmode import _finding_rules, _intents, _prompts, _sharing, _verification
 from handlers.pathmode._common import (
     caller,
     current_workspace,
@@ -16,7 +16,7 @@ from handlers.pathmode._common import (
 from handlers.pathmode.store import Intent, Note, Product
 from spec_server import clock
 from spec_server.db import write_transaction
-from spec_server.errors import BadRequest, NotFound, NotImplementedYet
+from spec_server.errors import BadRequest, NotFound
 
 
 def get_intents(status=None, workspace_id=None):
@@ -95,7 +95,8 @@ def patch_intents_id(id_, body=None, workspace_id=None):
 
 
 def after_patch(before: Intent, after: Intent, body: dict) -> None:
-    """Hook for rules that react to content changes (findings reconciliation)."""
+    """Rules that react to a content change, inside the PATCH transaction."""
+    _finding_rules.after_intent_patch(before, after, body)
 
 
 STATUS_TIMESTAMPS = {
@@ -151,21 +152,18 @@ def verification_summary(result) -> str:
     return ": ".join(parts)
 
 
-def post_intents_id_verify(**_params):
-    """POST /intents/{id}/verify"""
-    raise NotImplementedYet()
+def post_intents_id_verify(id_, body, workspace_id=None):
+    return _verification.verify_intent(intent_in_workspace(id_), body)
 
 
-def get_intents_id_prompt(**_params):
-    """GET /intents/{id}/prompt"""
-    raise NotImplementedYet()
+def get_intents_id_prompt(id_, agent_type=None, mode=None, format_=None, workspace_id=None):
+    return _prompts.prompt_response(intent_in_workspace(id_), agent_type=agent_type, mode=mode,
+                                    output_format=format_)
 
 
-def post_intents_id_share(**_params):
-    """POST /intents/{id}/share"""
-    raise NotImplementedYet()
+def post_intents_id_share(id_, workspace_id=None):
+    return _sharing.share(intent_in_workspace(id_))
 
 
-def delete_intents_id_share(**_params):
-    """DELETE /intents/{id}/share"""
-    raise NotImplementedYet()
+def delete_intents_id_share(id_, workspace_id=None):
+    return _sharing.revoke(intent_in_workspace(id_))
