@@ -16,10 +16,11 @@ from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
 from connexion.lifecycle import ConnexionResponse
 from starlette.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
 from spec_server import config, db, errors, migrations
 from spec_server.apis import ApiDefinition
-from spec_server.pipeline import resolver
+from spec_server.pipeline import load_handler, resolver
 from spec_server.validation import body_validator
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ def to_api_error(exc: Exception, api: ApiDefinition | None) -> errors.ApiError:
             log.error("server problem: %r", exc)
             return errors.InternalError("Internal server error")
         return errors.from_status(status, str(detail))
+    if isinstance(exc, WerkzeugHTTPException):  # FlaskApp routes unknown paths through Flask
+        return to_api_error(HTTPException(exc.code or 500, exc.description), api)
     if isinstance(exc, HTTPException):
         if exc.status_code == 404:
             return errors.NotFound("Not found")
@@ -99,6 +102,9 @@ def create_app(settings: config.Settings | None = None):
     apis = [api for api in api_definitions() if settings.apis in ("all", api.name)]
     app_class = connexion.FlaskApp if settings.flavour == "flask" else connexion.AsyncApp
     app = app_class(__name__, jsonifier=COMPACT_JSON)
+    for api in apis:  # resolve every handler now: a missing one must stop the start-up
+        for operation in api.operations.values():
+            load_handler(operation.handler)
     for api in apis:  # order matters: see api_definitions
         hook_module = f"handlers.{api.name}._api"
         app.add_api(
@@ -113,28 +119,8 @@ def create_app(settings: config.Settings | None = None):
     handle = error_handler(apis)
     for kind in (ProblemException, HTTPException, errors.ApiError, Exception, 404, 405):
         app.add_error_handler(kind, handle)
-    if settings.flavour == "flask":
-        _flask_error_handlers(app, handle)
     from spec_server import pages
 
     pages.install(app)
     return app
 
-
-def _flask_error_handlers(app, handle) -> None:
-    """FlaskApp routes unknown paths through Flask itself; answer them in the envelope too."""
-    import flask
-    from connexion.lifecycle import ConnexionRequest  # noqa: F401  (documented type)
-
-    flask_app = app.app
-
-    def flask_handler(exc):
-        class _Req:  # the envelope only needs the path
-            url = type("U", (), {"path": flask.request.path})
-
-        response = handle(_Req, exc)
-        return flask.Response(response.body, status=response.status_code,
-                              mimetype="application/json", headers=response.headers)
-
-    for code in (404, 405):
-        flask_app.register_error_handler(code, flask_handler)

@@ -1,0 +1,110 @@
+"""The app shell: every operation resolves, and every error leaves in its API's envelope,
+under both flavours (AsyncApp by default, FlaskApp one option away)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from generated.backlex.operations import OPERATIONS as BACKLEX_OPERATIONS
+from generated.pathmode.operations import OPERATIONS as PATHMODE_OPERATIONS
+from spec_server import config
+from spec_server.app import create_app
+from spec_server.pipeline import load_handler
+
+
+@pytest.fixture(scope="module")
+def flask_app(app, tmp_path_factory):
+    current = config.settings()
+    flask = create_app(dataclasses.replace(current, flavour="flask"))
+    config.install(current)
+    return flask
+
+
+@pytest.fixture(params=["async", "flask"])
+def any_client(request, app, flask_app, database, settings):
+    chosen = app if request.param == "async" else flask_app
+    with chosen.test_client() as test_client:
+        yield test_client
+
+
+def test_all_93_operations_resolve_to_handlers():
+    operations = [*BACKLEX_OPERATIONS, *PATHMODE_OPERATIONS]
+    assert len(operations) == 93
+    for operation in operations:
+        assert callable(load_handler(operation.handler)), operation.handler
+        module = operation.handler.rsplit(".", 2)[-2]
+        assert module == operation.tag.lower().replace(" ", "_").replace("-", "_")
+
+
+def test_start_up_fails_when_a_handler_is_missing(monkeypatch, app):
+    from generated.pathmode import operations
+
+    broken = dataclasses.replace(operations.BY_ID["get_intents"], handler="handlers.pathmode.intents.nope")
+    monkeypatch.setitem(operations.BY_ID, "get_intents", broken)
+    with pytest.raises(LookupError, match="handlers.pathmode.intents.nope"):
+        create_app(config.settings())
+
+
+def _is_backlex_error(response, status, code):
+    body = response.json()
+    return (response.status_code == status and set(body) == {"error"}
+            and body["error"]["code"] == code and isinstance(body["error"]["message"], str)
+            and "details" in body["error"])
+
+
+def _is_pathmode_error(response, status):
+    body = response.json()
+    return response.status_code == status and isinstance(body.get("error"), str)
+
+
+def test_unknown_paths_are_404_in_the_envelope_of_their_api(any_client):
+    assert _is_backlex_error(any_client.get("/api/nowhere"), 404, "NOT_FOUND")
+    assert _is_pathmode_error(any_client.get("/api/v1/nowhere"), 404)
+    assert any_client.get("/nowhere").json() == {"error": "Not found"}
+
+
+def test_wrong_method_is_405_with_allow(any_client):
+    response = any_client.delete("/api/v1/intents")
+    assert _is_pathmode_error(response, 405)
+    assert response.headers["allow"] == "GET, HEAD, POST"
+    response = any_client.put("/api/org/acme/projects")
+    assert _is_backlex_error(response, 405, "METHOD_NOT_ALLOWED")
+    assert response.headers["allow"] == "GET, HEAD, POST"
+
+
+def test_missing_credentials_are_401(any_client):
+    assert _is_backlex_error(any_client.get("/api/orgs"), 401, "UNAUTHORIZED")
+    assert _is_pathmode_error(any_client.get("/api/v1/intents"), 401)
+
+
+def test_body_errors(any_client, tenants):
+    cookies = tenants.bx_session()
+    bad_json = any_client.post("/api/org", content=b"{oops", cookies=cookies,
+                               headers={"content-type": "application/json"})
+    assert _is_backlex_error(bad_json, 400, "BAD_REQUEST")
+    schema = any_client.post("/api/org", json={"name": "x", "residency": "mars"}, cookies=cookies)
+    assert _is_backlex_error(schema, 422, "VALIDATION")
+    assert set(schema.json()["error"]["details"]["fieldErrors"]) == {"name", "residency"}
+    text = any_client.post("/api/org", content=b'{"name": "Acme"}', cookies=cookies,
+                           headers={"content-type": "text/plain"})
+    assert _is_backlex_error(text, 415, "UNSUPPORTED_MEDIA_TYPE")
+    untyped = any_client.post("/api/org", content=b'{"name": "Acme Untyped"}', cookies=cookies)
+    assert untyped.status_code == 201 and untyped.json()["org"]["name"] == "Acme Untyped"
+
+    headers = tenants.pm_headers()
+    invalid = any_client.post("/api/v1/intents", json={"title": "t"}, headers=headers)
+    assert _is_pathmode_error(invalid, 400)
+    assert set(invalid.json()["details"]["fieldErrors"]) == {"objective", "productId"}
+
+
+def test_no_problem_json_anywhere(any_client, tenants):
+    responses = [
+        any_client.get("/api/nowhere"), any_client.get("/api/v1/intents"),
+        any_client.delete("/api/v1/intents"), any_client.post("/api/org", json={}, cookies=tenants.bx_session()),
+        any_client.get("/api/v1/intents?status=1", headers={"Authorization": "Bearer nope"}),
+    ]
+    for response in responses:
+        assert response.headers["content-type"].startswith("application/json"), response.text
+        assert "title" not in response.json() and "type" not in response.json()
