@@ -32,8 +32,10 @@ def hit(bucket: str, key: str, *, message: str | None = None, extra_body: bool =
         count = in_window.count()
         if count >= limit:
             # the request fits once enough of the oldest events have left the window
-            blocking = in_window.order_by(RateEvent.at).offset(count - limit).limit(1).get()
-            retry_after = max(1, math.ceil((blocking.at + window_s * 1000 - now) / 1000))
+            # (a limit of 0 never admits: come back after a whole window)
+            blocking = in_window.order_by(RateEvent.at).offset(count - limit).limit(1).first() if limit > 0 else None
+            freed_at = blocking.at + window_s * 1000 if blocking else now + window_s * 1000
+            retry_after = max(1, math.ceil((freed_at - now) / 1000))
             raise RateLimited(
                 message or "Rate limit exceeded. Please try again later.",
                 retry_after=retry_after,

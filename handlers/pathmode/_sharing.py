@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from spec_server.errors import NotImplementedYet
+import uuid
+
+from handlers.pathmode.store import Intent
+from spec_server.db import serialize, write_transaction
 
 
-def share(intent):
-    raise NotImplementedYet()
+def share(intent: Intent):
+    """Idempotent: the existing token, else a fresh v4 UUID; 200 either way."""
+    with write_transaction():
+        serialize(f"share:{intent.id}")  # two concurrent first shares agree on one token
+        token = Intent.get_by_id(intent.id).share_token
+        if token is None:
+            token = str(uuid.uuid4())
+            Intent.update(share_token=token).where(Intent.id == intent.id).execute()
+    return {"token": token}, 200
 
 
-def revoke(intent):
-    raise NotImplementedYet()
+def revoke(intent: Intent):
+    """Unconditional once the intent is found: every review link built on the token dies."""
+    Intent.update(share_token=None).where(Intent.id == intent.id).execute()
+    return {"success": True}, 200
