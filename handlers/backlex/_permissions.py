@@ -19,7 +19,7 @@ MINIMUM_ROLE: dict[str, str] = {
     "post_org_export": A,
     "get_org_members": V,
     "patch_org_member": A,
-    "delete_org_member": A,  # a member may also remove themselves (leave)
+    "delete_org_member": V,  # anyone may leave; removing someone else needs admin (in the handler)
     "post_org_member_resend": A,
     "post_org_invitations": A,
     "get_org_audit": A,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-# None = unlimited. Usage limits are per billing period (a calendar month).
+METRICS = ("requests", "d1", "r2", "neurons")
+
+# None = unlimited. Usage limits are per billing period (a calendar month, UTC); members
+# counts active members and pending invitations. Prices in US dollars.
 PLANS: dict[str, dict] = {
-    "free": {"projects": 2, "members": 3, "requests": 100_000, "d1": 500, "r2": 1_000,
+    "free": {"projects": 2, "members": 5, "requests": 100_000, "d1": 500, "r2": 1_000,
              "neurons": 10_000, "pitr_days": 1, "price_monthly": 0},
     "pro": {"projects": 10, "members": 10, "requests": 10_000_000, "d1": 5_000, "r2": 100_000,
             "neurons": 1_000_000, "pitr_days": 7, "price_monthly": 25},
@@ -14,6 +17,24 @@ PLANS: dict[str, dict] = {
             "r2": 10_000_000, "neurons": 100_000_000, "pitr_days": 30, "price_monthly": 399},
 }
 
+PLAN_ORDER = ("free", "pro", "scale", "max")
+
+# an annual subscription costs ten months
+ANNUAL_MONTHS = 10
+
+# prepaid usage packs: units added to the period's allowance of one metric, and their price
+PACKS: dict[str, dict] = {
+    "requests": {"units": 10_000_000, "price": 10},
+    "neurons": {"units": 1_000_000, "price": 10},
+    "r2": {"units": 100_000, "price": 5},
+    "d1": {"units": 5_000, "price": 5},
+}
+
 
 def limit(plan_id: str, name: str):
     return PLANS.get(plan_id, PLANS["free"]).get(name)
+
+
+def price_cents(plan_id: str, interval: str) -> int:
+    months = ANNUAL_MONTHS if interval == "annual" else 1
+    return limit(plan_id, "price_monthly") * months * 100

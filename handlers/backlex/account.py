@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from handlers.backlex import _events
+from handlers.backlex import _events, _invitations
 from handlers.backlex._api import current_member, current_org
 from handlers.backlex._slugs import slugify
 from handlers.backlex._views import account_view, org_view, project_summary
 from handlers.backlex.store import Member, Org, Project, User
 from spec_server import clock, context
 from spec_server.db import serialize, write_transaction
-from spec_server.errors import NotImplementedYet
+from spec_server.errors import Conflict, Forbidden, NotFound
 
 # where an org's projects go when the caller names no region
 DEFAULT_REGION_BY_RESIDENCY = {"eu": "fra", "tr": "ist", "global": "fra"}
@@ -49,9 +49,29 @@ def post_org(body=None):
     return {"org": org_view(org)}, 201
 
 
-def post_invitations_accept(**_params):
-    """POST /invitations/accept"""
-    raise NotImplementedYet()
+def post_invitations_accept(body):
+    """Seat the signed-in user with the invited role. Checked in order: unknown or used token
+    404, expired 409, another email 403, already a member 409."""
+    caller = context.caller()
+    with write_transaction():
+        invite = _invitations.find_by_token(body["token"].strip())
+        org = invite and Org.get_or_none((Org.id == invite.org_id) & Org.deleted_at.is_null())
+        if org is None:
+            raise NotFound("Invitation not found or already used")
+        serialize(f"org-members:{org.id}")
+        if invite.invite_expires_at <= clock.now_ms():
+            raise Conflict("This invitation has expired; ask for a new one")
+        if invite.email.lower() != caller.email.lower():
+            raise Forbidden("This invitation was sent to another email address")
+        if Member.select().where((Member.org == org) & (Member.user == caller.user_id)
+                                 & (Member.status == "active")).exists():
+            raise Conflict("You are already a member of this organization")
+        now = clock.now_ms()
+        Member.update(user=caller.user_id, status="active", joined_at=now, invite_token_digest=None,
+                      invite_expires_at=None).where(Member.id == invite.id).execute()
+        _events.record(org, "invitation.accepted", target_type="member", target_id=invite.id,
+                       metadata={"email": invite.email, "userId": caller.user_id, "role": invite.role})
+    return {"orgSlug": org.slug}, 200
 
 
 def get_account():

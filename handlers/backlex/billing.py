@@ -1,28 +1,101 @@
 """backlex — Billing: operations tagged 'Billing'."""
 
-from spec_server.errors import NotImplementedYet
+from __future__ import annotations
+
+from handlers.backlex import (
+    _billing,
+    _checkout_pages,  # noqa: F401  (the local engine's checkout page)
+    _plans,
+    _usage,
+)
+from handlers.backlex._api import current_org
+from handlers.backlex._payments import engine
+from handlers.backlex.store import Invoice, Subscription
+from spec_server import clock, context
 
 
-def get_org_billing(**_params):
-    """GET /api/org/{slug}/billing"""
-    raise NotImplementedYet()
+def subscription_view(subscription: Subscription | None) -> dict | None:
+    if subscription is None:
+        return None
+    return {
+        "id": subscription.id,
+        "plan": subscription.plan,
+        "interval": subscription.interval,
+        "status": subscription.status,
+        "currentPeriodStart": clock.iso(subscription.period_start),
+        "currentPeriodEnd": clock.iso(subscription.period_end),
+        "cancelAtPeriodEnd": subscription.status == "canceling",
+        "endsAt": clock.iso(subscription.ends_at),
+    }
 
 
-def post_org_billing_checkout(**_params):
-    """POST /api/org/{slug}/billing/checkout"""
-    raise NotImplementedYet()
+def invoice_view(invoice: Invoice) -> dict:
+    return {"id": invoice.id, "number": invoice.number, "description": invoice.description,
+            "amount": invoice.amount, "currency": invoice.currency, "status": invoice.status,
+            "createdAt": clock.iso(invoice.created_at)}
 
 
-def post_org_billing_packs_checkout(**_params):
-    """POST /api/org/{slug}/billing/packs/checkout"""
-    raise NotImplementedYet()
+def _payment_method(org, subscription: Subscription | None) -> dict | None:
+    if subscription is None or subscription.status == "canceled":
+        return None
+    portal = engine().portal_url(org)
+    return {"cardBrand": subscription.card_brand, "cardLastFour": subscription.card_last_four,
+            "renewsAt": clock.iso(subscription.period_end) if subscription.status == "active" else None,
+            "status": subscription.status, "customerPortalUrl": portal,
+            "updatePaymentMethodUrl": f"{portal}/payment-method"}
 
 
-def post_org_billing_subscription_cancel(**_params):
-    """POST /api/org/{slug}/billing/subscription/cancel"""
-    raise NotImplementedYet()
+def _packs(org) -> list[dict]:
+    quantities: dict[str, int] = {}
+    for pack in _usage.current_packs(org):
+        quantities[pack.type] = quantities.get(pack.type, 0) + 1
+    return [{"type": kind, "quantity": count, "unitsPerPack": _plans.PACKS[kind]["units"],
+             "status": "active"} for kind, count in quantities.items()]
 
 
-def post_org_billing_subscription_resume(**_params):
-    """POST /api/org/{slug}/billing/subscription/resume"""
-    raise NotImplementedYet()
+def _topups(org) -> list[dict]:
+    units: dict[str, int] = {}
+    for topup in _usage.current_topups(org):
+        units[topup.type] = units.get(topup.type, 0) + topup.units
+    return [{"type": kind, "units": total} for kind, total in units.items()]
+
+
+def get_org_billing(slug):
+    org = _billing.settle(current_org())
+    subscription = _billing.subscription_of(org)
+    invoices = Invoice.select().where(Invoice.org == org).order_by(Invoice.created_at.desc(),
+                                                                    Invoice.number.desc())
+    return {
+        "plan": org.plan_id,
+        "subscription": subscription_view(subscription),
+        "invoices": [invoice_view(i) for i in invoices],
+        "packs": _packs(org),
+        "topups": _topups(org),
+        "enforcement": _usage.enforcement(org),
+        "paymentMethod": _payment_method(org, subscription),
+    }, 200
+
+
+def post_org_billing_checkout(slug, body):
+    org = _billing.settle(current_org())
+    url = _billing.start_checkout(org, "plan", body["plan"], body.get("interval", "monthly"),
+                                  context.caller().user_id)
+    return {"url": url}, 200
+
+
+def post_org_billing_packs_checkout(slug, body):
+    org = _billing.settle(current_org())
+    return {"url": _billing.start_checkout(org, "pack", body["type"], None,
+                                           context.caller().user_id)}, 200
+
+
+def _state(subscription: Subscription) -> dict:
+    return {"status": subscription.status, "endsAt": clock.iso(subscription.ends_at)}
+
+
+def post_org_billing_subscription_cancel(slug):
+    return _state(_billing.cancel(_billing.settle(current_org()))), 200
+
+
+def post_org_billing_subscription_resume(slug):
+    return _state(_billing.resume(_billing.settle(current_org()))), 200

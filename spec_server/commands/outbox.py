@@ -1,0 +1,37 @@
+"""``spec-server outbox``: the emails the server would have sent (invitations), oldest first."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("outbox", help="show the backlex mail outbox")
+    parser.add_argument("--database", help="database URL (default: $DATABASE_URL)")
+    parser.add_argument("--json", action="store_true", help="print a JSON list of messages")
+    parser.add_argument("--to", help="only messages to this address")
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from handlers.backlex._mail import message_view
+    from handlers.backlex.store import MailMessage
+    from spec_server.cli import open_store
+
+    database = open_store(args.database)
+    with database.connection_context():
+        query = MailMessage.select().order_by(MailMessage.created_at, MailMessage.id)
+        if args.to:
+            query = query.where(MailMessage.to == args.to.strip().lower())
+        messages = [message_view(m) for m in query]
+    if args.json:
+        json.dump(messages, sys.stdout, indent=2)
+        print()
+        return 0
+    for message in messages:
+        print(f"--- {message['createdAt']}  to {message['to']}\nSubject: {message['subject']}\n")
+        print(message["body"] + "\n")
+    if not messages:
+        print("The outbox is empty.")
+    return 0
