@@ -3,7 +3,7 @@ the active constitution rules and the linked evidence. Shared by prompt, export 
 
 from __future__ import annotations
 
-from handlers.pathmode import _intents, _readiness
+from handlers.pathmode import _findings, _intents, _readiness
 from handlers.pathmode.store import Evidence, Intent, IntentEvidence, Product, Workspace
 from spec_server.clock import parse_iso
 
@@ -87,4 +87,9 @@ def intent_context(intent: Intent, workspace: Workspace, product: Product | None
         "product": product_context(product),
         "rules": rule_lines(workspace.id) if rules is None else rules,
         "evidence": linked_evidence(intent.id),
+        # write-back findings still open: the next agent reads them as "the spec may be stale here"
+        "openFindings": [
+            {key: finding[key] for key in ("assumption", "finding", "target", "correction") if key in finding}
+            for finding in _findings.open_findings(intent.id)
+        ],
     }

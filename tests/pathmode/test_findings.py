@@ -166,8 +166,6 @@ def test_capped_length_keeps_newest(client, tenants, monkeypatch):
     assert body["count"] == 3
 
 
-@pytest.mark.xfail(reason="the prompt builder (_spec_context/templates, another area) does not yet read "
-                          "_findings.open_findings", strict=False)
 def test_prompt_presents_open_findings_as_possibly_stale(client, tenants):
     """PM-FINDINGS-CREATE-17: "the next agent that pulls this intent reads open findings as 'the spec
     may be stale here'" — once reconciled, the finding is no longer presented as open."""

@@ -57,10 +57,12 @@ CONTEXT = {
     "product": PRODUCT,
     "rules": ["[BLOCKING] No PII in logs", "[advisory] Keep forms short"],
     "evidence": [{"type": "quote", "content": "I gave up after the third reset email", "source": "Interview 4"}],
+    "openFindings": [{"assumption": "Reset links are single-use", "finding": "Mail scanners pre-open links",
+                      "target": "edgeCase:1", "correction": "Confirm on a page before consuming the token"}],
 }
 BARE = {**CONTEXT, "spec": {**SPEC, "implementationContext": None, "constraints": [], "edgeCases": [],
                             "healthMetrics": []},
-        "strategy": None, "product": None, "rules": [], "evidence": []}
+        "strategy": None, "product": None, "rules": [], "evidence": [], "openFindings": []}
 
 
 def prompt_cases():
