@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import uuid
 
+import peewee
+
 from handlers.pathmode.store import (
     ConstitutionRule,
     EdgeCase,
@@ -18,6 +20,7 @@ from handlers.pathmode.store import (
 )
 from spec_server.clock import iso
 from spec_server.config import settings
+from spec_server.db import plain_rows
 from spec_server.errors import InternalError
 
 log = logging.getLogger(__name__)
@@ -43,17 +46,20 @@ class MalformedIntent(ValueError):
     """A stored row that cannot be shown in the API shape (skipped by the list)."""
 
 
+DEFAULT_OUTCOME_PRIORITY = "must"  # an outcome listed without a priority is a requirement
+
+
 def normalise_outcomes(items: list) -> list[dict]:
-    """Strings or structured objects → StructuredOutcome[] ``{id, text, priority?}``."""
+    """Strings or structured objects → StructuredOutcome[] ``{id, text, priority}``."""
     outcomes = []
     for item in items:
         if isinstance(item, str):
-            outcomes.append({"id": str(uuid.uuid4()), "text": item.strip()})
-        else:
-            outcome = {"id": item.get("id") or str(uuid.uuid4()), "text": item["text"].strip()}
-            if item.get("priority") is not None:
-                outcome["priority"] = item["priority"]
-            outcomes.append(outcome)
+            item = {"text": item}
+        outcomes.append({
+            "id": item.get("id") or str(uuid.uuid4()),
+            "text": item["text"].strip(),
+            "priority": item.get("priority") or DEFAULT_OUTCOME_PRIORITY,
+        })
     return outcomes
 
 
@@ -62,18 +68,24 @@ def clean_strings(items: list) -> list[str]:
     return [text.strip() for text in items if isinstance(text, str) and text.strip()]
 
 
-def normalise_edge_cases(items: list) -> list[tuple[str, str]]:
-    return [(item["scenario"].strip(), item["expectedBehavior"].strip()) for item in items]
+def normalise_edge_cases(items: list) -> list[tuple[str | None, str, str]]:
+    """``(id the client sent back or None, scenario, expectedBehavior)``, trimmed."""
+    return [(item.get("id"), item["scenario"].strip(), item["expectedBehavior"].strip()) for item in items]
 
 
-def replace_edge_cases(intent: Intent, cases: list[tuple[str, str]]) -> None:
+def replace_edge_cases(intent: Intent, cases: list[tuple[str | None, str, str]]) -> None:
     """Replace-all (replaceIntentEdgeCasesRpc); callers run it inside their transaction so a
-    failure rolls the whole write back."""
+    failure rolls the whole write back. An edge case sent back with one of this intent's own
+    ids keeps it, so ``edgeCase:<id>`` anchors and finding targets survive an edit; any other
+    id is server-assigned."""
     if "edge_case_store" in settings().faults:
         raise InternalError("Failed to sync edge cases")
+    reusable = {row.id for row in EdgeCase.select(EdgeCase.id).where(EdgeCase.intent == intent)}
     EdgeCase.delete().where(EdgeCase.intent == intent).execute()
-    for position, (scenario, expected) in enumerate(cases):
-        EdgeCase.create(intent=intent, scenario=scenario, expected_behavior=expected, position=position)
+    for position, (sent_id, scenario, expected) in enumerate(cases):
+        kept = {"id": sent_id} if sent_id in reusable else {}
+        reusable.discard(sent_id)  # an id sent twice is kept once
+        EdgeCase.create(intent=intent, scenario=scenario, expected_behavior=expected, position=position, **kept)
 
 
 def edge_cases_of(intent_id: str) -> list[dict]:
@@ -145,8 +157,11 @@ def detail(intent: Intent) -> dict:
                   relations=relations_by_intent([intent.id])[intent.id])
 
 
-def listing(rows: list[Intent]) -> list[dict]:
-    """INTENT_LIST_SELECT: relations populated, edge cases and evidence ids always []."""
+def listing(rows) -> list[dict]:
+    """INTENT_LIST_SELECT: relations populated, edge cases and evidence ids always [].
+    ``rows``: intents, or a select of every Intent column (read as plain rows: faster)."""
+    if isinstance(rows, peewee.ModelSelect):
+        rows = plain_rows(rows)
     relations = relations_by_intent([row.id for row in rows])
     shown = []
     for row in rows:
