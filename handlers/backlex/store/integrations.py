@@ -1,0 +1,82 @@
+"""Org API keys, integrations, webhooks and their deliveries."""
+
+from __future__ import annotations
+
+import peewee
+
+from handlers.backlex.store.core import Org
+from spec_server.db import BaseModel, JSONField, new_id
+
+__all__ = ["OrgApiKey", "Integration", "Webhook", "WebhookDelivery", "MODELS"]
+
+
+class OrgApiKey(BaseModel):
+    id = peewee.CharField(primary_key=True, default=new_id)
+    org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    name = peewee.CharField()
+    scope = peewee.CharField()  # full | deploy | read-only
+    key_digest = peewee.CharField(unique=True)
+    key_prefix = peewee.CharField()
+    mcp_tools = JSONField(default=list)
+    created_by = peewee.CharField(null=True)
+    created_at = peewee.BigIntegerField()
+    expires_at = peewee.BigIntegerField(null=True)
+    last_used_at = peewee.BigIntegerField(null=True)
+    revoked_at = peewee.BigIntegerField(null=True)
+
+    class Meta:
+        table_name = "bx_org_api_key"
+        indexes = ((("org", "created_at"), False),)
+
+
+class Integration(BaseModel):
+    id = peewee.CharField(primary_key=True, default=new_id)
+    org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    kind = peewee.CharField()  # slack | discord | datadog | github
+    config = JSONField(default=dict)  # secrets included; masked when read back
+    events = JSONField(null=True)  # patterns; null or [] = every event
+    created_at = peewee.BigIntegerField()
+
+    class Meta:
+        table_name = "bx_integration"
+        indexes = ((("org", "created_at"), False),)
+
+
+class Webhook(BaseModel):
+    id = peewee.CharField(primary_key=True, default=new_id)
+    org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    url = peewee.TextField()
+    events = JSONField(default=list)
+    # HMAC needs the secret itself, so it is kept (unlike login secrets); shown once, never read back
+    secret = peewee.CharField()
+    secret_prefix = peewee.CharField()
+    active = peewee.BooleanField(default=True)
+    created_at = peewee.BigIntegerField()
+
+    class Meta:
+        table_name = "bx_webhook"
+        indexes = ((("org", "created_at"), False),)
+
+
+class WebhookDelivery(BaseModel):
+    """One attempt to deliver one event to one webhook."""
+
+    id = peewee.CharField(primary_key=True, default=new_id)
+    org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    webhook_id = peewee.CharField(index=True)  # kept after the webhook is deleted
+    event_id = peewee.CharField()
+    event_type = peewee.CharField()
+    attempt = peewee.IntegerField(default=1)
+    status = peewee.CharField()  # succeeded | failed
+    status_code = peewee.IntegerField(null=True)
+    duration_ms = peewee.IntegerField(null=True)
+    error = peewee.TextField(null=True)
+    is_test = peewee.BooleanField(default=False)
+    created_at = peewee.BigIntegerField()
+
+    class Meta:
+        table_name = "bx_webhook_delivery"
+        indexes = ((("org", "created_at"), False),)
+
+
+MODELS = (OrgApiKey, Integration, Webhook, WebhookDelivery)
