@@ -4,8 +4,8 @@
 A finding's ``target`` names the part of the spec it contradicts. The spec's own edit is
 the signal that the contradiction was dealt with:
 
-- a PATCH that changes the targeted part (objective, an outcome, a constraint, the edge
-  cases, a verification check) reconciles the finding;
+- a PATCH that changes the targeted part (objective, an outcome, a constraint, an edge
+  case, a verification check) reconciles the finding;
 - a finding with no target, or a prose target, is reconciled by any PATCH that changes
   the spec's content (we cannot tell which part it meant);
 - a structured target that names a part the intent does not have, before or after the
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 
+from handlers.pathmode import _intents
 from handlers.pathmode._common import next_timestamp
 from handlers.pathmode.store import Finding, Intent
 from spec_server import clock
@@ -57,7 +58,7 @@ def targeted_part(intent: Intent, kind: str, key: str):
     if kind == "check":
         return next((c for c in _checks(intent.verification) if isinstance(c, dict) and c.get("id") == key),
                     MISSING)
-    return MISSING  # edge cases are rows, handled in after_intent_patch
+    return MISSING  # edge cases are rows: see edge_case_part
 
 
 def flip_check_to_failing(intent: Intent, check_id: str, finding_id: str) -> bool:
@@ -75,7 +76,13 @@ def flip_check_to_failing(intent: Intent, check_id: str, finding_id: str) -> boo
     return True
 
 
-def _outcome_after_patch(before: Intent, after: Intent, body: dict, finding: Finding) -> str | None:
+def edge_case_part(cases: list[dict], key: str):
+    return next(({"scenario": c["scenario"], "expectedBehavior": c["expectedBehavior"]}
+                 for c in cases if c["id"] == key), MISSING)
+
+
+def _outcome_after_patch(before: Intent, after: Intent, body: dict, finding: Finding,
+                         cases_before: list[dict] | None) -> str | None:
     """The status a PATCH moves an open finding to, or None when it stays open."""
     parsed = parse_target(finding.target)
     changed_content = [field for field in CONTENT_FIELDS if field in body]
@@ -83,9 +90,11 @@ def _outcome_after_patch(before: Intent, after: Intent, body: dict, finding: Fin
         return "reconciled" if changed_content else None
     kind, key = parsed
     if kind == "edgeCase":
-        # edge cases are replaced as a whole and get new ids: rewriting them answers the finding
-        return "reconciled" if "edgeCases" in body else None
-    old, new = targeted_part(before, kind, key), targeted_part(after, kind, key)
+        if cases_before is None:  # the PATCH left the edge cases alone
+            return None if any(c["id"] == key for c in _intents.edge_cases_of(after.id)) else "dismissed"
+        old, new = edge_case_part(cases_before, key), edge_case_part(_intents.edge_cases_of(after.id), key)
+    else:
+        old, new = targeted_part(before, kind, key), targeted_part(after, kind, key)
     if old is MISSING and new is MISSING:
         return "dismissed"
     if kind == "check" and isinstance(new, dict) and old is not MISSING:
@@ -96,11 +105,14 @@ def _outcome_after_patch(before: Intent, after: Intent, body: dict, finding: Fin
     return "reconciled" if old != new else None
 
 
-def after_intent_patch(before: Intent, after: Intent, body: dict) -> None:
-    """Called inside the PATCH /intents/{id} transaction."""
+def after_intent_patch(before: Intent, after: Intent, body: dict,
+                       cases_before: list[dict] | None = None) -> None:
+    """Called inside the PATCH /intents/{id} transaction; ``cases_before`` holds the edge cases
+    the PATCH replaced (None when it did not touch them). Edge cases keep their ids across a
+    PATCH, so an ``edgeCase:<id>`` finding is reconciled only when that case changed or went."""
     now = clock.now_ms()
     for finding in Finding.select().where((Finding.intent == after.id) & (Finding.status == "open")):
-        status = _outcome_after_patch(before, after, body, finding)
+        status = _outcome_after_patch(before, after, body, finding, cases_before)
         if status is not None:
             Finding.update(status=status, reconciled_at=now if status == "reconciled" else None).where(
                 Finding.id == finding.id).execute()

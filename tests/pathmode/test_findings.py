@@ -308,6 +308,20 @@ def test_outcome_edge_case_and_check_targets(client, tenants):
     assert status_of(client, tenants, intent["id"], on_check)["status"] == "reconciled"
 
 
+def test_edge_case_finding_follows_its_own_case_only(client, tenants):
+    """Rule: edge cases keep their ids across a PATCH, so an edgeCase:<id> finding stays open while
+    that case is sent back unchanged (even when another case changes), and is reconciled once that
+    case changes or is left out."""
+    intent = new_intent(client, tenants, edgeCases=[{"scenario": "Offline", "expectedBehavior": "Queue"},
+                                                    {"scenario": "Slow", "expectedBehavior": "Spinner"}])
+    offline, slow = intent["edgeCases"]
+    finding = record(client, tenants, intent["id"], target=f"edgeCase:{offline['id']}")["finding"]["id"]
+    patch(client, tenants, intent["id"], {"edgeCases": [offline, {**slow, "expectedBehavior": "Skeleton"}]})
+    assert status_of(client, tenants, intent["id"], finding)["status"] == "open"
+    patch(client, tenants, intent["id"], {"edgeCases": [{**slow, "expectedBehavior": "Skeleton"}]})
+    assert status_of(client, tenants, intent["id"], finding)["status"] == "reconciled"
+
+
 def test_prose_reconciled_by_content_change_and_unknown_target_dismissed(client, tenants):
     """Rule: a prose finding is reconciled by any content PATCH; a structured target naming a part
     the intent never had is dismissed (no reconciledAt)."""
