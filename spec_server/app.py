@@ -8,6 +8,7 @@ path belongs to; nothing answers problem+json.
 
 from __future__ import annotations
 
+import http.cookies
 import json
 import logging
 
@@ -18,7 +19,7 @@ from connexion.lifecycle import ConnexionResponse
 from starlette.exceptions import HTTPException
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
-from spec_server import config, db, errors, migrations
+from spec_server import config, db, errors, migrations, responses
 from spec_server.apis import ApiDefinition
 from spec_server.pipeline import load_handler, resolver
 from spec_server.validation import body_validator
@@ -50,6 +51,8 @@ def runtime_document(api: ApiDefinition, hook_module: str) -> dict:
 def to_api_error(exc: Exception, api: ApiDefinition | None) -> errors.ApiError:
     if isinstance(exc, errors.ApiError):
         return exc
+    if isinstance(exc, http.cookies.CookieError):  # connexion parses the Cookie header strictly
+        return errors.Unauthorized("Malformed Cookie header")
     if isinstance(exc, ProblemException):
         status = exc.status
         detail = exc.detail or exc.title or "Error"
@@ -112,7 +115,8 @@ def create_app(settings: config.Settings | None = None):
             resolver=resolver(api),
             pythonic_params=True,
             validate_responses=settings.validate_responses,
-            validator_map={"body": {"application/json": body_validator(api.schema_error_status)}},
+            validator_map={"body": {"application/json": body_validator(api.schema_error_status)},
+                           "response": responses.response_validators()},
             swagger_ui_options=None,
             name=api.name,
         )

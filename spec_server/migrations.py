@@ -1,9 +1,59 @@
-"""Create or migrate every table at start-up."""
+"""Schema migrations, run at every start-up; safe when N workers start at once.
+
+The procedure (``migrate()``), under one cross-process lock (a session advisory lock on
+PostgreSQL, an exclusive lock file beside the database on SQLite):
+
+1. ``schema_version`` records every applied step (version, name, applied_at).
+2. A fresh database (none of our tables) gets every table of the current models and is
+   stamped with the latest version: the steps describe how *old* databases catch up.
+   A database from before migrations existed (our tables, no ``schema_version``) has the
+   shape of step 1 and is stamped 1.
+3. Every step above the recorded version runs in order, each in its own transaction with
+   its stamp, so a failing step leaves the database at the previous version.
+4. Then the additive catch-up that needs no step (and the job queue's own tables): tables added to a ``MODELS`` tuple are
+   created (``create_tables(safe=True)``, which also adds indexes declared since), and
+   nullable or defaulted columns added to an existing model are added with
+   ``playhouse.migrate``. Renames, type changes and data rewrites need an explicit step.
+
+To change the schema: edit the model, and when the change is not additive append a
+``Step`` to ``STEPS`` (next version) that brings an old table to the new shape.
+"""
 
 from __future__ import annotations
 
-from spec_server import store
-from spec_server.db import database
+import contextlib
+import fcntl
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import peewee
+from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
+from playhouse.migrate import migrate as run_operations
+
+from spec_server import clock, store
+from spec_server.db import database, is_postgres
+
+log = logging.getLogger(__name__)
+
+
+class SchemaVersion(peewee.Model):
+    version = peewee.IntegerField(primary_key=True)
+    name = peewee.CharField()
+    applied_at = peewee.BigIntegerField()
+
+    class Meta:
+        database = database
+        table_name = "schema_version"
+
+
+@dataclass(frozen=True)
+class Step:
+    version: int
+    name: str
+    apply: Callable[[SchemaMigrator], None]
 
 
 def all_models() -> tuple:
@@ -13,6 +63,133 @@ def all_models() -> tuple:
     return (*store.MODELS, *BACKLEX, *PATHMODE)
 
 
-def migrate() -> None:
-    with database.connection_context():
-        database.create_tables(all_models(), safe=True)
+def _baseline(_migrator: SchemaMigrator) -> None:
+    """Step 1: the schema as first released (every table of the models of that time)."""
+    database.create_tables(all_models(), safe=True)
+
+
+STEPS: list[Step] = [
+    Step(1, "baseline", _baseline),
+]
+
+
+def latest_version() -> int:
+    return max(step.version for step in STEPS)
+
+
+def migrator() -> SchemaMigrator:
+    return PostgresqlMigrator(database.obj) if is_postgres() else SqliteMigrator(database.obj)
+
+
+@contextlib.contextmanager
+def migration_lock():
+    """One migrator at a time across processes (N workers start at once)."""
+    if is_postgres():
+        key = int.from_bytes(hashlib.sha256(b"spec-server:migrations").digest()[:8], "big", signed=True)
+        database.execute_sql("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            database.execute_sql("SELECT pg_advisory_unlock(%s)", (key,))
+        return
+    path = database.obj.database
+    if not path or path == ":memory:" or str(path).startswith("file::memory:"):
+        yield
+        return
+    with open(Path(f"{path}.migrate.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def applied_version() -> int | None:
+    """The recorded version; None for a database that has never been stamped."""
+    found = SchemaVersion.select(peewee.fn.MAX(SchemaVersion.version)).scalar()
+    return found
+
+
+def _stamp(step: Step) -> None:
+    SchemaVersion.insert(version=step.version, name=step.name, applied_at=clock.now_ms()).on_conflict_ignore().execute()
+
+
+def _has_tables_of_ours() -> bool:
+    existing = set(database.get_tables())
+    return any(model._meta.table_name in existing for model in all_models())
+
+
+def columns_by_table() -> dict[str, set[str]]:
+    """Every existing table's column names (one query on PostgreSQL, where each
+    ``get_columns`` call costs a catalogue query)."""
+    if is_postgres():
+        rows = database.execute_sql("SELECT table_name, column_name FROM information_schema.columns"
+                                    " WHERE table_schema = current_schema()").fetchall()
+        found: dict[str, set[str]] = {}
+        for table, column in rows:
+            found.setdefault(table, set()).add(column)
+        return found
+    return {table: {column.name for column in database.get_columns(table)} for table in database.get_tables()}
+
+
+def add_missing_columns(schema_migrator: SchemaMigrator) -> list[str]:
+    """Columns a model gained since its table was created (nullable or with a default)."""
+    added = []
+    existing = columns_by_table()
+    for model in all_models():
+        table = model._meta.table_name
+        if table not in existing:
+            continue
+        have = existing[table]
+        for field in model._meta.sorted_fields:
+            if field.column_name in have:
+                continue
+            if not field.null and field.default is None:
+                raise RuntimeError(f"{table}.{field.column_name} is new, NOT NULL and has no default: "
+                                   "write a migration step for it")
+            run_operations(schema_migrator.add_column(table, field.column_name, field))
+            added.append(f"{table}.{field.column_name}")
+    return added
+
+
+def create_queue_tables() -> None:
+    """The backlex job queue's tables (huey's ``huey_*``). Created here, under the lock, so
+    that N workers binding the queue at once find them: concurrent ``CREATE TABLE IF NOT
+    EXISTS`` of one table can fail on PostgreSQL."""
+    try:
+        from handlers.backlex._jobs import QueueStorage
+    except ImportError:
+        return
+    QueueStorage("backlex", database=database.obj)
+
+
+def migrate() -> int:
+    """Bring the bound database to the current schema; returns the version it ends at."""
+    with database.connection_context(), migration_lock():
+        fresh = not _has_tables_of_ours() and not SchemaVersion.table_exists()
+        database.create_tables([SchemaVersion], safe=True)
+        version = applied_version()
+        if fresh:
+            with database.atomic():
+                database.create_tables(all_models(), safe=True)
+                for step in STEPS:
+                    _stamp(step)
+            create_queue_tables()
+            return latest_version()
+        if version is None:  # tables from before migrations existed: step 1's shape
+            _stamp(STEPS[0])
+            version = STEPS[0].version
+        schema_migrator = migrator()
+        for step in sorted(STEPS, key=lambda s: s.version):
+            if step.version <= version:
+                continue
+            log.info("schema migration %s: %s", step.version, step.name)
+            with database.atomic():
+                step.apply(schema_migrator)
+                _stamp(step)
+        with database.atomic():
+            database.create_tables(all_models(), safe=True)
+            for column in add_missing_columns(schema_migrator):
+                log.info("schema: added column %s", column)
+        create_queue_tables()
+        return latest_version()

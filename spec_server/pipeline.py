@@ -19,7 +19,7 @@ from connexion.context import context as connexion_context
 from connexion.resolver import Resolver
 from starlette.concurrency import run_in_threadpool
 
-from spec_server import context, db
+from spec_server import context, db, faults
 from spec_server.apis import ApiDefinition
 from spec_server.errors import ApiError, Conflict, InternalError
 
@@ -29,7 +29,8 @@ ROUTING = "connexion_routing"
 
 
 def error_response(api: ApiDefinition, error: ApiError):
-    return api.envelope(error), error.status_code, {**error.headers}
+    # the content type is named: an operation documenting several (export) cannot guess it
+    return api.envelope(error), error.status_code, {"Content-Type": "application/json", **error.headers}
 
 
 def load_handler(dotted: str):
@@ -50,7 +51,8 @@ def wrap(api: ApiDefinition, operation, function):
             with db.connection():
                 if api.before_handler:
                     api.before_handler(operation, kwargs)
-                return function(*args, **kwargs)
+                faults.crash_on_edge_case(kwargs)  # planted fault, off unless selected
+                return faults.distort_response(operation.operation_id, function(*args, **kwargs))
         except ApiError as error:
             return error_response(api, error)
         except peewee.IntegrityError:

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from generated.pathmode import OPENAPI_PATH
 from generated.pathmode.operations import BY_ID
 from handlers.pathmode.store import ApiKey, Membership, Session
-from spec_server import clock, credentials, ratelimit
+from spec_server import clock, credentials, faults, ratelimit
 from spec_server.apis import ApiDefinition
+from spec_server.db import Prepared
 from spec_server.errors import ApiError, BadRequest, Forbidden, Unauthorized
 from spec_server.pipeline import security_hook
 
@@ -68,19 +69,25 @@ def _bearer_token(request) -> str | None:
     return token.strip() if kind.lower() == "bearer" else None
 
 
+# every key-authenticated request runs this lookup: compiled once (see db.Prepared)
+KEY_BY_DIGEST = Prepared(lambda digest: ApiKey.select().where(ApiKey.key_digest == digest), "digest")
+
+
 def caller_from_key(token: str) -> Caller:
     if not KEY_PATTERN.fullmatch(token):
         raise Unauthorized("Invalid API key")
-    key = ApiKey.get_or_none(ApiKey.key_digest == credentials.digest(token))
+    key = KEY_BY_DIGEST.first(digest=credentials.digest(token))
     now = clock.now_ms()
+    if key is None and faults.revoked_key_caller(token):  # planted fault hook
+        return faults.revoked_key_caller(token)
     if key is None or not credentials.matches(key.key_digest, token):
         raise Unauthorized("Invalid API key")
     if key.expires_at is not None and key.expires_at <= now:
         raise Unauthorized("API key has expired")
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION_MS:
         ApiKey.update(last_used_at=now).where(ApiKey.id == key.id).execute()
-    return Caller(user_id=key.user_id, via="key", workspace_id=key.workspace_id,
-                  scopes=frozenset(key.scopes or ()), key_id=key.id)
+    return faults.remember_key(token, Caller(user_id=key.user_id, via="key", workspace_id=key.workspace_id,
+                                             scopes=frozenset(key.scopes or ()), key_id=key.id))
 
 
 def user_from_session(token: str | None) -> str:

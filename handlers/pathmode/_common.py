@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from handlers.pathmode.store import Intent, Workspace
-from spec_server import clock, context
+from spec_server import clock, context, faults
 from spec_server.config import settings
 from spec_server.db import serialize
 from spec_server.errors import Forbidden, NotFound
@@ -32,7 +32,8 @@ def current_workspace() -> Workspace:
 
 def intent_in_workspace(intent_id: str, ws_id: str | None = None) -> Intent:
     """The intent if it belongs to the caller's workspace; 404 otherwise (no leak)."""
-    found = Intent.get_or_none((Intent.id == intent_id) & (Intent.workspace == (ws_id or current_workspace_id())))
+    own = (Intent.id == intent_id) & (Intent.workspace == (ws_id or current_workspace_id()))
+    found = Intent.get_or_none(faults.any_workspace(own, Intent.id == intent_id))  # planted fault hook
     if found is None:
         raise NotFound("Intent not found")
     return found

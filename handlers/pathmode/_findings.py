@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from handlers.pathmode.store import Finding
 from spec_server import clock
+from spec_server.text import trim
 
 STATUSES = ("open", "reconciled", "dismissed")
 MAX_FINDINGS = 200  # newest findings shown per intent; older ones stay stored
@@ -18,7 +19,7 @@ OPTIONAL_FIELDS = ("target", "correction", "source")
 
 
 def _text(value) -> str | None:
-    return value.strip()[:MAX_TEXT] if isinstance(value, str) and value.strip() else None
+    return trim(value)[:MAX_TEXT] if isinstance(value, str) and trim(value) else None
 
 
 def finding_view(row: Finding) -> dict | None:

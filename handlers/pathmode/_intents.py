@@ -20,8 +20,9 @@ from handlers.pathmode.store import (
 )
 from spec_server.clock import iso
 from spec_server.config import settings
-from spec_server.db import plain_rows
+from spec_server.db import Prepared, plain_rows
 from spec_server.errors import InternalError
+from spec_server.text import is_blank, trim
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def normalise_outcomes(items: list) -> list[dict]:
             item = {"text": item}
         outcomes.append({
             "id": item.get("id") or str(uuid.uuid4()),
-            "text": item["text"].strip(),
+            "text": trim(item["text"]),
             "priority": item.get("priority") or DEFAULT_OUTCOME_PRIORITY,
         })
     return outcomes
@@ -65,12 +66,12 @@ def normalise_outcomes(items: list) -> list[dict]:
 
 def clean_strings(items: list) -> list[str]:
     """Coerced to trimmed non-empty strings: blanks are dropped, not refused."""
-    return [text.strip() for text in items if isinstance(text, str) and text.strip()]
+    return [trim(text) for text in items if isinstance(text, str) and trim(text)]
 
 
 def normalise_edge_cases(items: list) -> list[tuple[str | None, str, str]]:
     """``(id the client sent back or None, scenario, expectedBehavior)``, trimmed."""
-    return [(item.get("id"), item["scenario"].strip(), item["expectedBehavior"].strip()) for item in items]
+    return [(item.get("id"), trim(item["scenario"]), trim(item["expectedBehavior"])) for item in items]
 
 
 def replace_edge_cases(intent: Intent, cases: list[tuple[str | None, str, str]]) -> None:
@@ -102,12 +103,24 @@ def evidence_ids_of(intent_id: str) -> list[str]:
     return [row.evidence_id for row in rows]
 
 
+def _relations_of(*intent_ids):
+    return (IntentRelation.select().where(IntentRelation.intent.in_(list(intent_ids)))
+            .order_by(IntentRelation.position, IntentRelation.id))
+
+
+_RELATIONS_QUERIES: dict[int, Prepared] = {}  # one compiled query per list length (bounded)
+
+
 def relations_by_intent(intent_ids: list[str]) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = {intent_id: [] for intent_id in intent_ids}
     if intent_ids:
-        rows = (IntentRelation.select()
-                .where(IntentRelation.intent.in_(intent_ids))
-                .order_by(IntentRelation.position, IntentRelation.id))
+        count = len(intent_ids)
+        if count <= 100:
+            names = [f"id{n}" for n in range(count)]
+            prepared = _RELATIONS_QUERIES.setdefault(count, Prepared(_relations_of, *names))
+            rows = prepared.rows(**dict(zip(names, intent_ids, strict=True)))
+        else:
+            rows = _relations_of(*intent_ids)
         for row in rows:
             found[row.intent_id].append({"targetId": row.target_id, "type": row.type})
     return found
@@ -116,7 +129,7 @@ def relations_by_intent(intent_ids: list[str]) -> dict[str, list[dict]]:
 def to_api(intent: Intent, *, edge_cases: list[dict], evidence_ids: list[str],
            relations: list[dict]) -> dict:
     """The API intent shape; raises MalformedIntent for rows that cannot take it."""
-    if not isinstance(intent.title, str) or not intent.title.strip():
+    if not isinstance(intent.title, str) or is_blank(intent.title):
         raise MalformedIntent(f"intent {intent.id} has no title")
     if not isinstance(intent.outcomes, list) or not all(isinstance(o, dict) for o in intent.outcomes):
         raise MalformedIntent(f"intent {intent.id} has malformed outcomes")
@@ -155,6 +168,21 @@ def detail(intent: Intent) -> dict:
     """INTENT_WITH_RELATIONS_SELECT: edge cases, evidence ids and relations populated."""
     return to_api(intent, edge_cases=edge_cases_of(intent.id), evidence_ids=evidence_ids_of(intent.id),
                   relations=relations_by_intent([intent.id])[intent.id])
+
+
+# GET /intents, with and without its status filter: compiled once (see db.Prepared)
+LIST_IN_WORKSPACE = Prepared(lambda ws: Intent.select().where(Intent.workspace == ws)
+                             .order_by(Intent.updated_at.desc(), Intent.id), "workspace")
+LIST_IN_WORKSPACE_BY_STATUS = Prepared(
+    lambda ws, status: Intent.select().where((Intent.workspace == ws) & (Intent.status == status))
+    .order_by(Intent.updated_at.desc(), Intent.id), "workspace", "status")
+
+
+def in_workspace(workspace_id: str, status: str | None = None) -> list:
+    """The workspace's intents, most recently updated first, as plain rows for ``listing``."""
+    if status is None:
+        return LIST_IN_WORKSPACE.rows(workspace=workspace_id)
+    return LIST_IN_WORKSPACE_BY_STATUS.rows(workspace=workspace_id, status=status)
 
 
 def listing(rows) -> list[dict]:

@@ -19,6 +19,7 @@ from handlers.pathmode.store import Intent, Note
 from spec_server import clock
 from spec_server.db import write_transaction
 from spec_server.errors import BadRequest, Unavailable
+from spec_server.text import trim
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def checked(results) -> list[dict]:
 
 
 def verify_intent(intent: Intent, body: dict):
-    summary = (body.get("summary") or "").strip()
+    summary = trim(body.get("summary") or "")
     if not summary:  # the schema's \S pattern already says so; kept for direct callers
         raise BadRequest("summary is required")
     code_changes = body.get("codeChanges") or ""

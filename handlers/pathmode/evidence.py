@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from handlers.pathmode import _evidence, _intents
 from handlers.pathmode._common import (
     caller,
@@ -16,19 +18,24 @@ from handlers.pathmode.store import Evidence, Product
 from spec_server import clock
 from spec_server.db import serialize, write_transaction
 from spec_server.errors import BadRequest, NotFound
+from spec_server.text import trim
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 
 
+MAX_OFFSET = 2**53  # past any table; keeps the SQL integer in range
+
+
 def page_bounds(limit, offset) -> tuple[int, int]:
-    """limit: default 50, capped at 200 (a value below 1 is the default); offset ≥ 0."""
-    limit = DEFAULT_LIMIT if limit is None or int(limit) < 1 else min(int(limit), MAX_LIMIT)
-    offset = 0 if offset is None else max(0, int(offset))
+    """limit: default 50, capped at 200 (a value below 1, or not finite, is the default);
+    offset: 0 to MAX_OFFSET (fractions are dropped)."""
+    limit = DEFAULT_LIMIT if limit is None or not math.isfinite(limit) or limit < 1 else int(min(limit, MAX_LIMIT))
+    offset = 0 if offset is None or not math.isfinite(offset) else int(min(max(offset, 0), MAX_OFFSET))
     return limit, offset
 
 
 def parse_tags(text: str | None) -> list[str]:
-    return [tag.strip() for tag in (text or "").split(",") if tag.strip()]
+    return [trim(tag) for tag in (text or "").split(",") if trim(tag)]
 
 
 def get_evidence(product_id=None, type_=None, severity=None, search=None, tags=None, limit=None,
@@ -55,7 +62,7 @@ def get_evidence(product_id=None, type_=None, severity=None, search=None, tags=N
 
 def post_evidence(body, workspace_id=None):
     ws = current_workspace()
-    product_id = body["productId"].strip()
+    product_id = trim(body["productId"])
     with write_transaction():
         if Product.get_or_none((Product.id == product_id) & (Product.workspace == ws.id)) is None:
             raise NotFound("Product not found")
@@ -63,7 +70,7 @@ def post_evidence(body, workspace_id=None):
         enforce_quota(ws, "evidence_items", Evidence.select().where(Evidence.workspace == ws.id).count())
         now = clock.now_ms()
         row = Evidence.create(
-            workspace=ws.id, product=product_id, type=body["type"], content=body["content"].strip(),
+            workspace=ws.id, product=product_id, type=body["type"], content=trim(body["content"]),
             source=body.get("source"), source_url=body.get("sourceUrl"), severity=body.get("severity"),
             sentiment=body.get("sentiment"), tags=body.get("tags") or [], stage=body.get("stage"),
             status="active", triage_status="inbox", created_by=caller().user_id,

@@ -9,6 +9,7 @@ from handlers.pathmode._common import intent_in_workspace, next_timestamp
 from handlers.pathmode._findings import OPTIONAL_FIELDS, finding_view, open_findings, visible_findings
 from handlers.pathmode.store import Finding
 from spec_server.db import serialize, write_transaction
+from spec_server.text import trim
 
 
 def get_intents_id_findings(id_, status=None, workspace_id=None):
@@ -21,12 +22,12 @@ def get_intents_id_findings(id_, status=None, workspace_id=None):
 
 def post_intents_id_findings(id_, body, workspace_id=None):
     intent = intent_in_workspace(id_)
-    given = {field: body[field].strip() for field in OPTIONAL_FIELDS if isinstance(body.get(field), str)}
+    given = {field: trim(body[field]) for field in OPTIONAL_FIELDS if isinstance(body.get(field), str)}
     with write_transaction():
         serialize(f"findings:{intent.id}")
         latest = Finding.select(fn.MAX(Finding.recorded_at)).where(Finding.intent == intent.id).scalar()
-        row = Finding.create(intent=intent.id, assumption=body["assumption"].strip(),
-                             finding=body["finding"].strip(), status="open",
+        row = Finding.create(intent=intent.id, assumption=trim(body["assumption"]),
+                             finding=trim(body["finding"]), status="open",
                              recorded_at=next_timestamp(latest), **given)
         parsed = _finding_rules.parse_target(row.target)
         if parsed and parsed[0] == "check":

@@ -17,19 +17,18 @@ from handlers.pathmode.store import Intent, Note, Product
 from spec_server import clock
 from spec_server.db import write_transaction
 from spec_server.errors import BadRequest, NotFound
+from spec_server.text import trim
 
 
 def get_intents(status=None, workspace_id=None):
-    query = Intent.select().where(Intent.workspace == current_workspace_id())
-    if status is not None:
-        query = query.where(Intent.status == status)  # exact match, unknown values find nothing
-    intents = _intents.listing(list(query.order_by(Intent.updated_at.desc(), Intent.id)))
+    # status: exact match, unknown values find nothing
+    intents = _intents.listing(_intents.in_workspace(current_workspace_id(), status))
     return {"intents": intents, "count": len(intents)}, 200
 
 
 def post_intents(body, workspace_id=None):
     ws = current_workspace()
-    product_id = body["productId"].strip()
+    product_id = trim(body["productId"])
     with write_transaction():
         if Product.get_or_none((Product.id == product_id) & (Product.workspace == ws.id)) is None:
             raise NotFound("Product not found")
@@ -41,8 +40,8 @@ def post_intents(body, workspace_id=None):
             product=product_id,
             status="draft",
             version=1,
-            title=body["title"].strip(),
-            objective=body["objective"].strip(),
+            title=trim(body["title"]),
+            objective=trim(body["objective"]),
             problem_severity=body.get("problemSeverity"),
             outcomes=_intents.normalise_outcomes(body.get("outcomes") or []),
             health_metrics=_intents.clean_strings(body.get("healthMetrics") or []),
@@ -72,9 +71,9 @@ def patch_intents_id(id_, body=None, workspace_id=None):
         raise BadRequest("At least one field must be provided to update")
     changes = {}
     if "title" in body:
-        changes["title"] = body["title"].strip()
+        changes["title"] = trim(body["title"])
     if "objective" in body:
-        changes["objective"] = body["objective"].strip()
+        changes["objective"] = trim(body["objective"])
     if "outcomes" in body:
         changes["outcomes"] = _intents.normalise_outcomes(body["outcomes"])
     for field in ("constraints", "healthMetrics"):
@@ -87,16 +86,13 @@ def patch_intents_id(id_, body=None, workspace_id=None):
         current = intent_in_workspace(id_)  # re-read inside the lock: the snapshot
         changes["updated_at"] = next_timestamp(current.updated_at)
         Intent.update(**changes).where(Intent.id == intent.id).execute()
+        cases_before = None
         if "edgeCases" in body:
+            cases_before = _intents.edge_cases_of(intent.id)
             _intents.replace_edge_cases(intent, _intents.normalise_edge_cases(body["edgeCases"]))
         updated = Intent.get_by_id(intent.id)
-        after_patch(current, updated, body)
+        _finding_rules.after_intent_patch(current, updated, body, cases_before)
     return _intents.detail(updated), 200
-
-
-def after_patch(before: Intent, after: Intent, body: dict) -> None:
-    """Rules that react to a content change, inside the PATCH transaction."""
-    _finding_rules.after_intent_patch(before, after, body)
 
 
 STATUS_TIMESTAMPS = {
@@ -147,8 +143,8 @@ def verification_summary(result) -> str:
     parts = [f"Verification {verdict}"]
     if isinstance(result.get("score"), (int, float)):
         parts[0] += f" (score {result['score']})"
-    if isinstance(result.get("summary"), str) and result["summary"].strip():
-        parts.append(result["summary"].strip())
+    if isinstance(result.get("summary"), str) and trim(result["summary"]):
+        parts.append(trim(result["summary"]))
     return ": ".join(parts)
 
 

@@ -8,6 +8,7 @@ from handlers.pathmode._common import caller, intent_in_workspace, next_timestam
 from handlers.pathmode.store import Note
 from spec_server import clock
 from spec_server.db import serialize, write_transaction
+from spec_server.text import trim
 
 
 def note_view(note: Note, *, with_author: bool) -> dict:
@@ -32,6 +33,6 @@ def post_intents_id_notes(id_, body, workspace_id=None):
         serialize(f"notes:{intent.id}")
         # strictly after the newest note, so "newest first" is the order they were written
         latest = Note.select(fn.MAX(Note.created_at)).where(Note.intent == intent.id).scalar()
-        note = Note.create(intent=intent.id, note=body["note"].strip(), source=body.get("source") or "manual",
+        note = Note.create(intent=intent.id, note=trim(body["note"]), source=body.get("source") or "manual",
                            created_by=caller().user_id, created_at=next_timestamp(latest))
     return note_view(note, with_author=False), 201

@@ -14,6 +14,7 @@ from handlers.pathmode.store import Intent, Membership, OutcomeMeasurement
 from spec_server import clock
 from spec_server.db import serialize, write_transaction
 from spec_server.errors import NotFound
+from spec_server.text import trim
 
 
 def visible_intent(intent_id: str) -> Intent | None:
@@ -65,8 +66,8 @@ def post_intents_id_outcomes(id_, body):
             intent=intent.id,
             workspace=intent.workspace_id,  # derived from the intent row
             outcome_index=body["outcomeIndex"],
-            outcome_text=body["outcomeText"].strip(),
-            actual_value=body["actualValue"].strip(),
+            outcome_text=trim(body["outcomeText"]),
+            actual_value=trim(body["actualValue"]),
             baseline_value=body.get("baselineValue") or None,  # falsy → null
             unit=body.get("unit") or None,
             met=body.get("met"),  # absent → null; false stays false

@@ -1,0 +1,216 @@
+"""Run schemathesis's engine over one API of a target and collect what it saw.
+
+One ``run_api`` call loads the runtime document the server itself serves
+(``/api/openapi.json``, ``/api/v1/openapi.json``), in-process with ``from_asgi`` on the
+connexion app or remotely with ``from_url``, and drives the phases ``examples``,
+``coverage``, ``fuzzing`` and ``stateful`` with every applicable check plus ours
+(``conformance.checks``). Each response is recorded: operation × status code observed,
+failures with a curl line, and operations answering 501.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import events, from_schema
+
+from conformance import checks as _checks  # noqa: F401  (registers the custom checks)
+from conformance import narrowing
+from conformance.target import Target
+
+ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
+CHECKS = (
+    "not_a_server_error", "status_code_conformance", "content_type_conformance",
+    "response_headers_conformance", "response_schema_conformance", "negative_data_rejection",
+    "positive_data_acceptance", "missing_required_header", "unsupported_method", "use_after_free",
+    "ensure_resource_availability", "ignored_auth",
+    # ours
+    "example_shape", "stream_and_file_format", "not_implemented",
+)
+
+
+@dataclass
+class Profile:
+    max_examples: int = 40
+    phases: tuple[str, ...] = ALL_PHASES
+    stateful_steps: int = 20
+    seed: int = 20261127
+    allow_501: bool = False
+
+    @classmethod
+    def from_env(cls, **overrides) -> Profile:
+        name = os.environ.get("CONFORMANCE_PROFILE", "full")
+        profile = PROFILES.get(name, PROFILES["full"])
+        values = {**profile.__dict__, "allow_501": os.environ.get("CONFORMANCE_ALLOW_501", "0") == "1"}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+PROFILES = {
+    "full": Profile(max_examples=40, stateful_steps=20),
+    "quick": Profile(max_examples=5, stateful_steps=5),
+}
+
+
+@dataclass
+class Failure:
+    operation: str
+    check: str
+    title: str
+    message: str
+    curl: str
+    status: int | None
+
+
+@dataclass
+class ApiResult:
+    api: str
+    documented: dict[str, list[str]] = field(default_factory=dict)  # label -> documented statuses
+    observed: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    failures: list[Failure] = field(default_factory=list)
+    not_implemented: set[str] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # checks that could not run, with the reason
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.errors
+
+
+# the security schemes each API's operations accept; Pathmode runs once per scheme
+SCHEMES = {"backlex": ("sessionCookie",), "pathmode": ("bearerAuth", "sessionCookie")}
+
+
+def config_for(api: str, target: Target, profile: Profile, schemes: tuple[str, ...] | None = None) -> SchemathesisConfig:
+    auth: dict = {"sessionCookie": {"api_key": target.bx_session("owner@a.example")}}
+    parameters: dict = {}
+    if api == "pathmode":
+        auth = {"bearerAuth": {"bearer": target.pm_key("a")},
+                "sessionCookie": {"api_key": target.pm_session("owner@a.example")}}
+        # a cookie-only operation has only the session: it is in every pass
+        auth = {name: value for name, value in auth.items() if name in (schemes or auth)
+                or name == "sessionCookie"}
+        # a cookie session names its workspace in the query (docs/behaviour.md, Pathmode security)
+        parameters = {"query.workspace_id": target.pm_workspace("a")["id"]}
+    data = {
+        "seed": profile.seed,
+        "generation": {"max-examples": profile.max_examples, "deterministic": False,
+                       "database": "none"},
+        "phases": {
+            name: {"enabled": name in profile.phases} for name in ALL_PHASES
+        },
+        "checks": {name: {"enabled": True} for name in CHECKS},
+        "auth": {"openapi": auth},
+        "parameters": parameters,
+        "output": {"sanitization": {"enabled": False}},
+        "suppress-health-check": ["all"],
+        "operations": narrowing.operation_overrides(api),
+    }
+    data["phases"]["stateful"]["max-steps"] = profile.stateful_steps
+    if target.remote:
+        data["base-url"] = target.base_url.rstrip("/") + target.schema_url(api).rsplit("/", 1)[0]
+    return SchemathesisConfig.from_dict(data)
+
+
+def load_schema(api: str, target: Target, profile: Profile, schemes: tuple[str, ...] | None = None):
+    config = config_for(api, target, profile, schemes)
+    if target.remote:
+        return schemathesis.openapi.from_url(target.base_url.rstrip("/") + target.schema_url(api), config=config)
+    schema = schemathesis.openapi.from_asgi(target.schema_url(api), target.app, config=config)
+    schema.config.base_url = None
+    return schema
+
+
+# operations whose pinned run would destroy the tenant the other cases rely on
+NEVER_PINNED = {"delete_org", "delete_org_project"}
+
+
+def install_pins(schema, api: str, target: Target) -> None:
+    """Point positive cases of the non-stateful phases at the seeded tenant A (its org, project,
+    intent and product): random ids only ever reach 404, so without this the success paths of
+    nested resources would go untested. Negative cases and stateful chains keep their values."""
+    pins = dict(target.pins.get(api, {}))
+    body_pins = pins.pop("body", {})
+    if not pins and not body_pins:
+        return
+
+    @schema.hook("map_case")
+    def pin_to_tenant(context, case):
+        meta = case.meta
+        if meta is None or meta.generation.mode != schemathesis.GenerationMode.POSITIVE:
+            return case
+        if meta.phase.name.value == "stateful" or case.operation.definition.raw.get("operationId") in NEVER_PINNED:
+            return case
+        for name, value in pins.items():
+            if case.path_parameters and name in case.path_parameters:
+                case.path_parameters[name] = value
+        if isinstance(case.body, dict):
+            for name, value in body_pins.items():
+                if name in case.body:
+                    case.body[name] = value
+        return case
+
+
+def run_api(api: str, target: Target, profile: Profile,
+            progress: Callable[[str], None] = lambda line: None, result: ApiResult | None = None,
+            schemes: tuple[str, ...] | None = None) -> ApiResult:
+    schema = load_schema(api, target, profile, schemes)
+    install_pins(schema, api, target)
+    narrowing.install(schema)
+    result = result or ApiResult(api)
+    for operation in schema.get_all_operations():
+        op = operation.ok()
+        result.documented[op.label] = sorted(op.definition.raw.get("responses", {}))
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.PhaseStarted):
+            progress(f"[{api}] phase {event.phase.name.value} started")
+            if event.payload is not None:
+                progress(f"[{api}]   stateful links: {event.payload!r}"[:300])
+        elif isinstance(event, events.ScenarioFinished):
+            _record(result, event.recorder, profile)
+            progress(f"[{api}] {event.phase.value:<9} {event.recorder.label:<60} {event.status.value}")
+        elif isinstance(event, events.NonFatalError):
+            result.errors.append(f"{event.label}: {event.info.format()}"[:2000])
+            progress(f"[{api}] error {event.label}")
+        elif isinstance(event, events.FatalError):
+            result.errors.append(f"fatal: {event.exception!r}")
+            progress(f"[{api}] fatal error {event.exception!r}")
+    return result
+
+
+def _record(result: ApiResult, recorder, profile: Profile) -> None:
+    statuses: dict[str, int | None] = {}
+    bodies: dict[str, str] = {}
+    for case_id, interaction in recorder.interactions.items():
+        node = recorder.cases.get(case_id)
+        label = node.value.operation.label if node else None
+        status = interaction.response.status_code if interaction.response is not None else None
+        statuses[case_id] = status
+        if interaction.response is not None:
+            bodies[case_id] = interaction.response.content.decode("utf-8", "replace")[:300]
+        if label and status is not None:
+            result.observed[label][status] += 1
+            if status == 501:
+                result.not_implemented.add(label)
+    seen = set()
+    for case_id, nodes in recorder.checks.items():
+        for node in nodes:
+            if node.failure_info is None:
+                continue
+            failure = node.failure_info.failure
+            status = statuses.get(case_id)
+            if profile.allow_501 and status == 501:
+                continue  # interim: listed under "not implemented", not as a failure
+            key = (failure.operation, node.name, failure.title, failure.message)
+            if key in seen:
+                continue
+            seen.add(key)
+            answer = f"\nanswer: {status} {bodies.get(case_id, '')}" if status is not None else ""
+            result.failures.append(Failure(
+                operation=failure.operation or recorder.label, check=node.name, title=failure.title,
+                message=failure.message + answer, curl=node.failure_info.code_sample, status=status))

@@ -1,0 +1,150 @@
+"""Start-up migrations: fresh databases, databases of the previous schema, later steps, and
+N processes migrating at once — on SQLite and on PostgreSQL (skipped when none is reachable).
+
+``fixtures/schema_v1.*.sql`` is the schema that the server created before migrations existed
+(commit 38d022d), dumped from those models; it must never be regenerated from the current ones.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import peewee
+import pytest
+
+from spec_server import db, migrations
+from tests.scale.servers import ROOT, database_url, needs_postgres
+
+FIXTURES = Path(__file__).parent / "fixtures"
+KINDS = [pytest.param("postgresql", marks=needs_postgres), "sqlite"]
+
+
+@pytest.fixture(params=KINDS)
+def url(request, tmp_path):
+    with database_url(request.param, tmp_path) as found:
+        yield found
+        if not db.database.is_closed():
+            db.database.close()
+        if db.is_postgres():
+            db.database.obj.close_all()
+
+
+def load_previous_schema(url: str) -> None:
+    """Create the v1 tables exactly as the previous release did, and one row of data."""
+    kind = "postgresql" if url.startswith("postgresql") else "sqlite"
+    statements = (FIXTURES / f"schema_v1.{kind}.sql").read_text()
+    database = db.open_database(url)
+    with database.connection_context():
+        if kind == "sqlite":
+            database.connection().executescript(statements)
+        else:
+            database.execute_sql(statements)
+        database.execute_sql(
+            "INSERT INTO pm_user (id, email, name, created_at) VALUES ('u1', 'old@example.com', 'Old', 1)")
+
+
+def versions() -> list[int]:
+    with db.database.connection_context():
+        return [row.version for row in migrations.SchemaVersion.select().order_by(migrations.SchemaVersion.version)]
+
+
+def missing_columns() -> list[str]:
+    with db.database.connection_context():
+        tables = set(db.database.get_tables())
+        missing = []
+        for model in migrations.all_models():
+            table = model._meta.table_name
+            if table not in tables:
+                missing.append(table)
+                continue
+            have = {c.name for c in db.database.get_columns(table)}
+            missing += [f"{table}.{f.column_name}" for f in model._meta.sorted_fields if f.column_name not in have]
+        return missing
+
+
+def test_a_fresh_database_gets_every_table_and_the_latest_version(url):
+    db.open_database(url)
+    assert migrations.migrate() == migrations.latest_version()
+    assert versions() == [step.version for step in migrations.STEPS]
+    assert missing_columns() == []
+
+
+def test_the_previous_schema_is_brought_to_the_current_one_keeping_its_data(url):
+    load_previous_schema(url)
+    with db.database.connection_context():
+        assert not migrations.SchemaVersion.table_exists()
+    migrations.migrate()
+    assert versions() == [step.version for step in migrations.STEPS]
+    assert missing_columns() == []
+    from handlers.pathmode.store import User
+
+    with db.database.connection_context():
+        assert User.get_by_id("u1").email == "old@example.com"
+
+
+def test_migrating_twice_changes_nothing(url):
+    db.open_database(url)
+    migrations.migrate()
+    first = versions()
+    assert migrations.migrate() == migrations.latest_version()
+    assert versions() == first
+
+
+def add_priority_to_notes(migrator):
+    from playhouse.migrate import migrate
+
+    migrate(migrator.add_column("pm_note", "priority", peewee.IntegerField(default=3)))
+
+
+def failing_step(migrator):
+    from playhouse.migrate import migrate
+
+    migrate(migrator.add_column("pm_note", "doomed", peewee.IntegerField(null=True)))
+    raise RuntimeError("step failed half-way")
+
+
+def test_a_later_step_runs_once_on_an_older_database_and_a_failing_one_rolls_back(url, monkeypatch):
+    load_previous_schema(url)
+    migrations.migrate()
+    with db.database.connection_context():
+        db.database.execute_sql("INSERT INTO pm_workspace (id, name, url_key, tags, settings, plan, flags, created_at)"
+                                " VALUES ('w1', 'W', 'w', '[]', '{}', 'free', '{}', 1)")
+        db.database.execute_sql("INSERT INTO pm_intent (id, workspace_id, status, version, title, objective, outcomes,"
+                                " health_metrics, context, constraints, verification, external_links,"
+                                " evidence_anchors, created_at, updated_at) VALUES ('i1', 'w1', 'draft', 1, 't',"
+                                " 'o', '[]', '[]', '{}', '[]', '{}', '[]', '{}', 1, 1)")
+        db.database.execute_sql("INSERT INTO pm_note (id, intent_id, note, source, created_at)"
+                                " VALUES ('n1', 'i1', 'old note', 'manual', 1)")
+    latest = migrations.latest_version()
+    steps = [*migrations.STEPS, migrations.Step(latest + 1, "note priority", add_priority_to_notes)]
+    monkeypatch.setattr(migrations, "STEPS", steps)
+
+    assert migrations.migrate() == latest + 1
+    assert migrations.migrate() == latest + 1  # recorded, not run again (a second add_column would fail)
+    assert versions()[-1] == latest + 1
+    with db.database.connection_context():
+        assert db.database.execute_sql("SELECT priority FROM pm_note WHERE id = 'n1'").fetchone() == (3,)
+
+    monkeypatch.setattr(migrations, "STEPS", [*steps, migrations.Step(latest + 2, "broken", failing_step)])
+    with pytest.raises(RuntimeError, match="half-way"):
+        migrations.migrate()
+    assert versions()[-1] == latest + 1
+    with db.database.connection_context():
+        assert "doomed" not in {c.name for c in db.database.get_columns("pm_note")}
+
+
+def test_four_processes_starting_at_once_migrate_once(url):
+    script = ("import sys; from spec_server import db, migrations; "
+              "db.open_database(sys.argv[1]); print(migrations.migrate())")
+    processes = [subprocess.Popen([sys.executable, "-c", script, url], cwd=ROOT, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    results = [process.communicate(timeout=120) for process in processes]
+    assert [p.returncode for p in processes] == [0] * 4, [err for _, err in results]
+    assert {out.strip() for out, _ in results} == {str(migrations.latest_version())}
+    db.open_database(url)
+    assert versions() == [step.version for step in migrations.STEPS]
+    assert missing_columns() == []
+    with db.database.connection_context():
+        assert "huey_task" in db.database.get_tables()  # the job queue's, created under the lock too
