@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from spec_server import seeding
@@ -78,6 +79,11 @@ class Tenants:
 
     def bx_user_id(self, email: str) -> str:
         return self.created["backlex"]["users"][email]["id"]
+
+
+def current_database_url() -> str:
+    """The URL of the database bound for this test, for commands run with ``--database``."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{database.obj.database}"
 
 
 def seed_tenants(data: dict | None = None) -> Tenants:

@@ -9,6 +9,7 @@ from handlers.backlex.store import Org
 from spec_server import cli, clock
 from spec_server.db import database
 from tests.backlex.org_helpers import make_project, team_org
+from tests.support import current_database_url
 
 DAY = 24 * 3600
 
@@ -25,7 +26,7 @@ def checkout(client, tenants, org, plan="pro", **extra):
 
 
 def run_cli(monkeypatch, *args) -> int:
-    url = f"sqlite:///{database.obj.database}"
+    url = current_database_url()
     monkeypatch.setenv("DATABASE_URL", url)
     return cli.main([*args, "--database", url])
 

@@ -8,6 +8,7 @@ from handlers.backlex.store import Member, User
 from spec_server import cli, clock
 from spec_server.db import database
 from tests.backlex.org_helpers import member_id, outbox, set_plan, team_org
+from tests.support import current_database_url
 
 
 def invite(client, tenants, org, email="outsider@c.example", role="developer", who="owner@a.example"):
@@ -41,7 +42,7 @@ def test_invitation_creates_a_pending_seat_and_an_email(client, tenants):
 def test_outbox_command_prints_messages_as_json(client, tenants, capsys, monkeypatch):
     org = team_org(client, tenants)
     invite(client, tenants, org)
-    url = f"sqlite:///{database.obj.database}"
+    url = current_database_url()
     monkeypatch.setenv("DATABASE_URL", url)  # the command sets it; restore it afterwards
     assert cli.main(["outbox", "--database", url, "--json"]) == 0
     messages = json.loads(capsys.readouterr().out)

@@ -11,6 +11,7 @@ from handlers.backlex.store import AuditEvent, Deploy, Project
 from spec_server import cli
 from spec_server.db import database
 from tests.backlex.project_helpers import as_role, create_project, get_project, org_a
+from tests.support import current_database_url
 
 
 @pytest.fixture
@@ -89,7 +90,7 @@ def test_two_workers_never_run_the_same_job(client, tenants, queued):
 def test_worker_command_runs_the_queue(client, tenants, queued, tmp_path, monkeypatch):
     org = org_a(client, tenants)
     create_project(client, tenants, org["slug"])
-    url = f"sqlite:///{tmp_path}/test.sqlite3"  # the conftest's database for this test
+    url = current_database_url()
     monkeypatch.setenv("DATABASE_URL", url)
     assert cli.main(["worker", "--once", "--database", url]) == 0
     _jobs.run_inline()

@@ -9,6 +9,7 @@ from handlers.backlex.store import AuditEvent, Deploy, Project, UsageRecord
 from spec_server import clock
 from spec_server.db import database
 from tests.backlex.project_helpers import as_role, create_project, get_project, org_a, set_plan
+from tests.support import current_database_url
 
 
 @pytest.fixture
@@ -204,7 +205,7 @@ def test_ingest_error_command(client, tenants, org, tmp_path, capsys):
     from spec_server import cli, db
 
     created = create_project(client, tenants, org["slug"])
-    url = f"sqlite:///{tmp_path}/test.sqlite3"
+    url = current_database_url()
     assert cli.main(["ingest-error", created["id"], "Worker crashed", "--path", "/x", "--database", url]) == 0
     assert cli.main(["ingest-error", "no-such-project", "x", "--database", url]) == 1
     db.open_database(url)

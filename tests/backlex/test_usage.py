@@ -11,6 +11,7 @@ from handlers.backlex.store import Org, Project
 from spec_server import cli, clock
 from spec_server.db import database
 from tests.backlex.org_helpers import make_project, team_org
+from tests.support import current_database_url
 
 
 def record(org, project, metric, amount):
@@ -101,7 +102,7 @@ def test_record_usage_rejects_bad_input_and_runs_hooks(client, tenants):
 def test_usage_record_command_feeds_the_ledger(client, tenants, capsys, monkeypatch):
     org = team_org(client, tenants)
     make_project(org, "web")
-    url = f"sqlite:///{database.obj.database}"
+    url = current_database_url()
     monkeypatch.setenv("DATABASE_URL", url)
     code = cli.main(["usage", "record", "--org", org["slug"], "--project", "web", "--metric", "requests",
                      "--amount", "42", "--database", url])
