@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from handlers.pathmode.store import Intent, Workspace
+from handlers.pathmode.store import Intent, Product, Workspace
 from spec_server import clock, context, faults
 from spec_server.config import settings
 from spec_server.db import serialize
@@ -45,17 +45,26 @@ def next_timestamp(previous: int | None) -> int:
     return now if previous is None or now > previous else previous + 1
 
 
-def enforce_quota(ws: Workspace, metric: str, current: int) -> None:
-    """403 plan_limit_reached when the workspace's plan quota for ``metric`` is used up.
-    Call inside a write transaction after ``lock_quota`` so concurrent creates count right."""
+def reserve_quota(ws: Workspace, metric: str, model) -> None:
+    """403 plan_limit_reached when the workspace already holds as many ``model`` rows as its
+    plan allows for ``metric``. Call inside the write transaction that creates the row: the
+    count is serialized per workspace and metric, so concurrent creates cannot overshoot."""
     limit = settings().plan_limits.get(ws.plan, {}).get(metric)
-    if limit is not None and current >= limit:
+    if limit is None:
+        return
+    serialize(f"quota:{metric}:{ws.id}")
+    current = model.select().where(model.workspace == ws.id).count()
+    if current >= limit:
         raise Forbidden("plan_limit_reached",
                         extra={"metric": metric, "current": current, "limit": limit, "plan": ws.plan})
 
 
-def lock_quota(ws_id: str, metric: str) -> None:
-    serialize(f"quota:{metric}:{ws_id}")
+def product_in_workspace(product_id: str, ws_id: str) -> Product:
+    """The product if it belongs to the workspace; 404 otherwise."""
+    found = Product.get_or_none((Product.id == product_id) & (Product.workspace == ws_id))
+    if found is None:
+        raise NotFound("Product not found")
+    return found
 
 
 def fire_and_forget(channel: str, kind: str, subject_id: str | None, payload: dict) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from peewee import fn
 
 from handlers.pathmode._api import scopes_for_role
-from handlers.pathmode._common import caller, enforce_quota, lock_quota, next_timestamp
+from handlers.pathmode._common import caller, next_timestamp, reserve_quota
 from handlers.pathmode.store import ApiKey, Membership, Workspace
 from spec_server import clock, credentials
 from spec_server.config import settings
@@ -82,8 +82,7 @@ def post_api_keys(body):
     secret = credentials.mint(KEY_PREFIX, 32)
     with write_transaction():
         ws = Workspace.get_by_id(workspace_id)
-        lock_quota(ws.id, "api_keys")
-        enforce_quota(ws, "api_keys", ApiKey.select().where(ApiKey.workspace == ws.id).count())
+        reserve_quota(ws, "api_keys", ApiKey)
         latest = ApiKey.select(fn.MAX(ApiKey.created_at)).where(ApiKey.user == user_id).scalar()
         key = ApiKey.create(workspace=ws.id, user=user_id, name=name, key_digest=credentials.digest(secret),
                             key_prefix=secret[:SHOWN_PREFIX_LENGTH], scopes=scopes,

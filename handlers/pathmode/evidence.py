@@ -9,15 +9,15 @@ from handlers.pathmode._common import (
     caller,
     current_workspace,
     current_workspace_id,
-    enforce_quota,
     fire_and_forget,
     intent_in_workspace,
-    lock_quota,
+    product_in_workspace,
+    reserve_quota,
 )
-from handlers.pathmode.store import Evidence, Product
+from handlers.pathmode.store import Evidence
 from spec_server import clock
 from spec_server.db import serialize, write_transaction
-from spec_server.errors import BadRequest, NotFound
+from spec_server.errors import BadRequest
 from spec_server.text import trim
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
@@ -64,10 +64,8 @@ def post_evidence(body, workspace_id=None):
     ws = current_workspace()
     product_id = trim(body["productId"])
     with write_transaction():
-        if Product.get_or_none((Product.id == product_id) & (Product.workspace == ws.id)) is None:
-            raise NotFound("Product not found")
-        lock_quota(ws.id, "evidence_items")
-        enforce_quota(ws, "evidence_items", Evidence.select().where(Evidence.workspace == ws.id).count())
+        product_in_workspace(product_id, ws.id)
+        reserve_quota(ws, "evidence_items", Evidence)
         now = clock.now_ms()
         row = Evidence.create(
             workspace=ws.id, product=product_id, type=body["type"], content=trim(body["content"]),

@@ -7,16 +7,16 @@ from handlers.pathmode._common import (
     caller,
     current_workspace,
     current_workspace_id,
-    enforce_quota,
     fire_and_forget,
     intent_in_workspace,
-    lock_quota,
     next_timestamp,
+    product_in_workspace,
+    reserve_quota,
 )
-from handlers.pathmode.store import Intent, Note, Product
+from handlers.pathmode.store import Intent, Note
 from spec_server import clock
 from spec_server.db import write_transaction
-from spec_server.errors import BadRequest, NotFound
+from spec_server.errors import BadRequest
 from spec_server.text import trim
 
 
@@ -30,10 +30,8 @@ def post_intents(body, workspace_id=None):
     ws = current_workspace()
     product_id = trim(body["productId"])
     with write_transaction():
-        if Product.get_or_none((Product.id == product_id) & (Product.workspace == ws.id)) is None:
-            raise NotFound("Product not found")
-        lock_quota(ws.id, "intents")
-        enforce_quota(ws, "intents", Intent.select().where(Intent.workspace == ws.id).count())
+        product_in_workspace(product_id, ws.id)
+        reserve_quota(ws, "intents", Intent)
         now = clock.now_ms()
         intent = Intent.create(
             workspace=ws.id,
