@@ -7,6 +7,8 @@ answering 501 instead of failing on them (interim only).
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
@@ -34,7 +36,8 @@ def build_target(tmp_path):
     counter = iter(range(1000))
 
     def build(faults: frozenset[str] = frozenset()):
-        _app, target = inprocess.build(f"sqlite:///{tmp_path}/conformance-{next(counter)}.sqlite3", faults)
+        url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/conformance-{next(counter)}.sqlite3"
+        _app, target = inprocess.build(url, faults)
         return target
 
     yield build

@@ -149,12 +149,24 @@ FAILURE_CHECKS = {"RejectedPositiveData": "positive_data_acceptance",
                   "AcceptedNegativeData": "negative_data_rejection"}
 
 
+def _refused_nul(case, response) -> bool:
+    """docs/behaviour.md "Both APIs": text with U+0000 is refused on every operation (PostgreSQL
+    cannot store it), so schema-valid data carrying one is rightly a 400/422."""
+    from spec_server.pipeline import NUL_MESSAGE, has_nul
+
+    carried = [case.body, case.query, case.path_parameters, case.headers, case.cookies]
+    return (response.status_code in (400, 422) and NUL_MESSAGE in response.text
+            and any(has_nul(value) for value in carried if value))
+
+
 def install(schema) -> None:
     """Drop exactly the failures ``DOCUMENTED_ANSWERS`` makes correct (a filter_failure hook)."""
 
     @schema.hook("filter_failure")
     def documented_answer(context, failure, case, response) -> bool:
         check = FAILURE_CHECKS.get(type(failure).__name__)
+        if check == "positive_data_acceptance" and _refused_nul(case, response):
+            return False
         for label, rule_check, accepts in DOCUMENTED_ANSWERS:
             if check == rule_check and case.operation.label == label and accepts(case, response):
                 return False

@@ -37,8 +37,8 @@ env -u TEST_DATABASE_URL .venv/bin/python -m pytest "$@"
 
 # --- conformance suite: every operation of both documents, in-process and over loopback HTTP,
 # full profile with a fixed seed (README "Conformance suite"; CONFORMANCE_PROFILE=quick locally).
-echo "== conformance suite"
-.venv/bin/python -m pytest conformance
+echo "== conformance suite on SQLite"
+env -u TEST_DATABASE_URL .venv/bin/python -m pytest conformance
 
 # PostgreSQL: the whole suite again, each test on truncated tables (about 2.5x the SQLite time,
 # well inside CI's 90 minutes on 2 cores; see README "PostgreSQL and several workers"). The
@@ -51,4 +51,6 @@ if [[ -n "${PG_URL:-}" ]]; then
     if [[ -n $test_id && $test_id != \#* ]]; then deselect+=(--deselect "$test_id"); fi
   done < scripts/postgres-known-failures.txt
   TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest "${deselect[@]}" "$@"
+  echo "== conformance suite on PostgreSQL"
+  TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest conformance/test_inprocess.py
 fi

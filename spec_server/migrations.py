@@ -68,8 +68,17 @@ def _baseline(_migrator: SchemaMigrator) -> None:
     database.create_tables(all_models(), safe=True)
 
 
+def _outcome_index_double(_migrator: SchemaMigrator) -> None:
+    """Step 2: outcomeIndex holds any finite JSON number; PostgreSQL's REAL overflowed on tiny
+    and huge values. SQLite stores both as REAL already."""
+    if is_postgres():
+        database.execute_sql(
+            "ALTER TABLE pm_outcome_measurement ALTER COLUMN outcome_index TYPE double precision")
+
+
 STEPS: list[Step] = [
     Step(1, "baseline", _baseline),
+    Step(2, "outcome index as double precision", _outcome_index_double),
 ]
 
 

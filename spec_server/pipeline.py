@@ -19,7 +19,7 @@ from connexion.context import context as connexion_context
 from connexion.resolver import Resolver
 from starlette.concurrency import run_in_threadpool
 
-from spec_server import context, db, faults
+from spec_server import context, db, errors, faults
 from spec_server.apis import ApiDefinition
 from spec_server.errors import ApiError, Conflict, InternalError
 
@@ -41,6 +41,27 @@ def load_handler(dotted: str):
     return function
 
 
+NUL_MESSAGE = "Text must not contain the NUL character (U+0000)"
+
+
+def has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(has_nul(item) for item in value)
+    return False
+
+
+def refuse_nul(api: ApiDefinition, *values) -> None:
+    """PostgreSQL cannot store U+0000 in text, so no store accepts it: the same answer on
+    SQLite and PostgreSQL, in the API's schema-error status, before anything is read."""
+    if any(has_nul(value) for value in values):
+        raise errors.from_status(api.schema_error_status, NUL_MESSAGE,
+                                 details={"formErrors": [NUL_MESSAGE], "fieldErrors": {}})
+
+
 def wrap(api: ApiDefinition, operation, function):
     @functools.wraps(function)
     def handler(*args, **kwargs):
@@ -48,6 +69,7 @@ def wrap(api: ApiDefinition, operation, function):
         state = context.RequestState(api.name, operation, token_info.get("caller"), {})
         token = context.enter(state)
         try:
+            refuse_nul(api, kwargs)
             with db.connection():
                 if api.before_handler:
                     api.before_handler(operation, kwargs)
@@ -80,6 +102,7 @@ def security_hook(api: ApiDefinition):
 
     def authorize(request):
         operation_id = request.scope.get("extensions", {}).get(ROUTING, {}).get("operation_id")
+        refuse_nul(api, list(request.query_params.values()), request.path_params, request.cookies)
         with db.connection():
             return {"sub": None, "caller": api.authorize(api.operations[operation_id], request)}
 

@@ -108,3 +108,15 @@ def test_no_problem_json_anywhere(any_client, tenants):
     for response in responses:
         assert response.headers["content-type"].startswith("application/json"), response.text
         assert "title" not in response.json() and "type" not in response.json()
+
+
+def test_text_with_nul_is_refused_before_any_read(any_client, tenants):
+    """docs/behaviour.md "Both APIs": U+0000 cannot be stored by PostgreSQL, so every store
+    refuses it — in the body (backlex 422, Pathmode 400), in a query or in a path."""
+    body = any_client.post("/api/org", json={"name": "Acme\x00"}, cookies=tenants.bx_session())
+    assert _is_backlex_error(body, 422, "VALIDATION") and "NUL" in body.json()["error"]["message"]
+    query = any_client.get("/api/v1/intents", params={"status": "draft\x00"}, headers=tenants.pm_headers())
+    assert _is_pathmode_error(query, 400) and "NUL" in query.json()["error"]
+    path = any_client.get("/api/v1/intents/abc%00def", headers=tenants.pm_headers())
+    assert _is_pathmode_error(path, 400)
+    assert any_client.get("/api/orgs", cookies=tenants.bx_session()).json()["orgs"] == []

@@ -7,13 +7,15 @@ workspace sees an empty list, and a POST is 404 (the intent is not visible to th
 
 from __future__ import annotations
 
+import math
+
 from peewee import fn
 
 from handlers.pathmode._common import caller, next_timestamp
 from handlers.pathmode.store import Intent, Membership, OutcomeMeasurement
 from spec_server import clock
 from spec_server.db import serialize, write_transaction
-from spec_server.errors import NotFound
+from spec_server.errors import BadRequest, NotFound
 from spec_server.text import trim
 
 
@@ -53,10 +55,23 @@ def get_intents_id_outcomes(id_):
     return {"measurements": [measurement_view(row) for row in rows]}, 200
 
 
+def finite_index(value) -> float:
+    """outcomeIndex as stored: any number a double holds (JSON allows more, e.g. 1e400)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise BadRequest("outcomeIndex must be a finite number",
+                         details={"formErrors": [], "fieldErrors": {"outcomeIndex": ["Out of range"]}})
+    return value
+
+
 def post_intents_id_outcomes(id_, body):
     intent = visible_intent(id_)
     if intent is None:
         raise NotFound("Intent not found")
+    outcome_index = finite_index(body["outcomeIndex"])
     with write_transaction():
         serialize(f"outcomes:{intent.id}")
         # strictly after the latest measurement, so "measured_at desc" is the recording order
@@ -65,7 +80,7 @@ def post_intents_id_outcomes(id_, body):
         row = OutcomeMeasurement.create(
             intent=intent.id,
             workspace=intent.workspace_id,  # derived from the intent row
-            outcome_index=body["outcomeIndex"],
+            outcome_index=outcome_index,
             outcome_text=trim(body["outcomeText"]),
             actual_value=trim(body["actualValue"]),
             baseline_value=body.get("baselineValue") or None,  # falsy → null

@@ -242,7 +242,7 @@ class OutcomeMeasurement(BaseModel):
     id = peewee.CharField(primary_key=True, default=new_id)
     intent = peewee.ForeignKeyField(Intent, on_delete="CASCADE")
     workspace = peewee.ForeignKeyField(Workspace, on_delete="CASCADE")
-    outcome_index = peewee.FloatField()
+    outcome_index = peewee.DoubleField()  # any finite JSON number (PostgreSQL REAL is too narrow)
     outcome_text = peewee.TextField()
     baseline_value = peewee.TextField(null=True)
     actual_value = peewee.TextField()

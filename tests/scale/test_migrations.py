@@ -148,3 +148,24 @@ def test_four_processes_starting_at_once_migrate_once(url):
     assert missing_columns() == []
     with db.database.connection_context():
         assert "huey_task" in db.database.get_tables()  # the job queue's, created under the lock too
+
+
+def test_step_2_widens_the_outcome_index_and_keeps_tiny_values(url):
+    """Step 2: an outcomeIndex such as 3e-210 (valid JSON, past PostgreSQL's REAL) round-trips
+    on a database created by the previous release."""
+    load_previous_schema(url)
+    migrations.migrate()
+    assert versions()[-1] >= 2
+    with db.database.connection_context():
+        db.database.execute_sql(
+            "INSERT INTO pm_workspace (id, name, url_key, tags, settings, plan, flags, created_at)"
+            " VALUES ('w2', 'W', 'w2', '[]', '{}', 'free', '{}', 1)")
+        db.database.execute_sql(
+            "INSERT INTO pm_intent (id, workspace_id, status, version, title, objective, outcomes, health_metrics,"
+            " context, constraints, verification, external_links, evidence_anchors, created_at, updated_at)"
+            " VALUES ('i2', 'w2', 'draft', 1, 't', 'o', '[]', '[]', '{}', '[]', '{}', '[]', '{}', 1, 1)")
+        from handlers.pathmode.store import OutcomeMeasurement
+
+        OutcomeMeasurement.create(id="m1", intent="i2", workspace="w2", outcome_index=3e-210,
+                                  outcome_text="t", actual_value="v", measured_at=1)
+        assert OutcomeMeasurement.get_by_id("m1").outcome_index == 3e-210
