@@ -282,7 +282,8 @@ def test_temporary_clone_is_removed(client, tenants, scratch):
 
 
 def test_thirty_a_day_per_workspace(client, tenants):
-    """PM-ANALYZE-18: "analyzeCodebase 30/24h (per workspace)" """
+    """PM-ANALYZE-18: "analyzeCodebase 30/24h (per workspace)"; PM-RATE-9: "body { error,
+    retryAfterSeconds } + Retry-After header" — an integer > 0 equal to the header's value."""
     intent = intent_of(client, tenants)
     for _ in range(30):
         assert analyze(client, tenants, intent["id"]).status_code == 200
