@@ -8,7 +8,7 @@ import logging
 from handlers.pathmode.store import Intent, Product, Workspace
 from spec_server import clock, context, faults
 from spec_server.config import settings
-from spec_server.db import serialize
+from spec_server.db import database, serialize
 from spec_server.errors import Forbidden, NotFound
 from spec_server.store import OutboxEvent
 
@@ -68,11 +68,16 @@ def product_in_workspace(product_id: str, ws_id: str) -> Product:
 
 
 def fire_and_forget(channel: str, kind: str, subject_id: str | None, payload: dict) -> None:
-    """Record a side effect (Slack, analytics) for a forwarder; never fails the request."""
+    """Record a side effect (Slack, analytics) for a forwarder; never fails the request.
+
+    Called inside the transaction of the change it reports (one commit instead of three, and
+    no event for a change that rolled back), in a savepoint of its own: a failed write of the
+    event is undone alone."""
     try:
-        if "notifier" in settings().faults:
-            raise RuntimeError("notifier fault")
-        OutboxEvent.create(channel=channel, kind=kind, subject_id=subject_id, payload=payload,
-                           created_at=clock.now_ms())
+        with database.atomic():
+            if "notifier" in settings().faults:
+                raise RuntimeError("notifier fault")
+            OutboxEvent.create(channel=channel, kind=kind, subject_id=subject_id, payload=payload,
+                               created_at=clock.now_ms())
     except Exception:  # a lost notification must not fail the write that caused it
         log.warning("could not record %s/%s event", channel, kind, exc_info=True)

@@ -51,10 +51,10 @@ def post_intents(body, workspace_id=None):
         )
         if body.get("edgeCases"):
             _intents.replace_edge_cases(intent, _intents.normalise_edge_cases(body["edgeCases"]))
-    fire_and_forget("slack", "intent_status_changed", intent.id,
-                    {"intentId": intent.id, "title": intent.title, "status": "draft", "previousStatus": None})
-    fire_and_forget("analytics", "intent_created", intent.id,
-                    {"intentId": intent.id, "workspaceId": ws.id, "userId": caller().user_id})
+        fire_and_forget("slack", "intent_status_changed", intent.id,
+                        {"intentId": intent.id, "title": intent.title, "status": "draft", "previousStatus": None})
+        fire_and_forget("analytics", "intent_created", intent.id,
+                        {"intentId": intent.id, "workspaceId": ws.id, "userId": caller().user_id})
     return _intents.detail(intent), 201
 
 
@@ -117,8 +117,8 @@ def patch_intents_id_status(id_, body, workspace_id=None):
             Note.create(intent=intent.id, note=verification_summary(body["verificationResult"]),
                         source="verification_checkpoint", created_by=caller().user_id,
                         created_at=clock.now_ms())
-    fire_and_forget("slack", "intent_status_changed", intent.id,
-                    {"intentId": intent.id, "title": intent.title, "status": status, "previousStatus": previous})
+        fire_and_forget("slack", "intent_status_changed", intent.id,
+                        {"intentId": intent.id, "title": intent.title, "status": status, "previousStatus": previous})
     result = {
         "id": intent.id,
         "status": intent.status,
