@@ -116,3 +116,17 @@ def backlex_org(client, tenants: Tenants, name: str = "Acme Corp", owner: str = 
                 Member.create(org=org["id"], user=user, email=email, role=role, status="active",
                               created_at=clock.now_ms(), joined_at=clock.now_ms())
     return org
+
+
+def only_rules(tenants: Tenants, *specs: dict) -> list[str]:
+    """Replace workspace A's constitution with the given rules, created one millisecond apart."""
+    from handlers.pathmode.store import ConstitutionRule
+    from spec_server import clock
+
+    with database.connection_context():
+        ws = tenants.pm_workspace_id()
+        ConstitutionRule.delete().where(ConstitutionRule.workspace == ws).execute()
+        base = clock.now_ms()
+        return [ConstitutionRule.create(workspace=ws, category="general", text=spec.get("text", f"R{n}"),
+                                        created_at=base + n, **{k: v for k, v in spec.items() if k != "text"}).id
+                for n, spec in enumerate(specs, start=1)]

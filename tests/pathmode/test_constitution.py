@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from handlers.pathmode.store import ConstitutionRule
-from spec_server import clock
-from spec_server.db import database
+from tests.support import only_rules
 
 
 def constitution(client, tenants, ws="ws-a") -> dict:
     response = client.get("/api/v1/workspace/constitution", headers=tenants.pm_headers(ws))
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def only_rules(tenants, *specs: dict) -> list[str]:
-    """Replace workspace A's constitution with the given rules, created one millisecond apart."""
-    with database.connection_context():
-        ws = tenants.pm_workspace_id()
-        ConstitutionRule.delete().where(ConstitutionRule.workspace == ws).execute()
-        base = clock.now_ms()
-        return [ConstitutionRule.create(workspace=ws, category="general", text=spec.get("text", f"R{n}"),
-                                        created_at=base + n, **{k: v for k, v in spec.items() if k != "text"}).id
-                for n, spec in enumerate(specs, start=1)]
 
 
 def test_rules_of_the_callers_workspace(client, tenants):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.pathmode.store import ConstitutionRule, Product, Workspace
+from handlers.pathmode.store import Product, Workspace
 from spec_server import clock
 from spec_server.db import database, is_postgres
+from tests.support import only_rules
 
 OPTIONAL_PRODUCT_KEYS = ("description", "productVision", "northStar", "targetAudience", "manifest", "icon", "color")
 
@@ -24,17 +25,6 @@ def only_products(tenants, *specs: dict) -> list[str]:
         return [Product.create(workspace=ws, name=spec.get("name", f"P{n}"), slug=f"p{n}",
                                created_at=base + n, updated_at=base + n,
                                **{k: v for k, v in spec.items() if k != "name"}).id
-                for n, spec in enumerate(specs, start=1)]
-
-
-def only_rules(tenants, *specs: dict) -> list[str]:
-    """Replace workspace A's constitution with the given rules, created one millisecond apart."""
-    with database.connection_context():
-        ws = tenants.pm_workspace_id()
-        ConstitutionRule.delete().where(ConstitutionRule.workspace == ws).execute()
-        base = clock.now_ms()
-        return [ConstitutionRule.create(workspace=ws, category="general", text=spec.get("text", f"R{n}"),
-                                        created_at=base + n, **{k: v for k, v in spec.items() if k != "text"}).id
                 for n, spec in enumerate(specs, start=1)]
 
 
