@@ -5,12 +5,36 @@ suite runs on that PostgreSQL database, emptied before each target is seeded."""
 
 from __future__ import annotations
 
+import subprocess
+import tempfile
+from pathlib import Path
+
 from conformance.target import Target, seed_data
 from spec_server import clock, config, db, migrations, seeding
 from spec_server.app import create_app
 
 # the suite sends far more requests than the documented per-user hourly limits allow
 UNLIMITED = (1_000_000_000, 3600)
+
+
+def sample_repository() -> str:
+    """A small git repository for tenant A's workspace, so analyze-codebase streams for real
+    in-process (a remote deployment binds its own repository, or answers 400)."""
+    global _repository
+    if _repository is None:
+        folder = Path(tempfile.mkdtemp(prefix="conformance-repo-"))
+        (folder / "src").mkdir()
+        (folder / "src" / "checkout.py").write_text("def submit_order(cart):\n    return cart.total()\n")
+        (folder / "tests").mkdir()
+        (folder / "tests" / "test_checkout.py").write_text("def test_submit_order():\n    assert True\n")
+        git = ["git", "-C", str(folder), "-c", "user.email=suite@example.com", "-c", "user.name=suite"]
+        for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "sample"]):
+            subprocess.run([*git, *command], check=True, capture_output=True)
+        _repository = str(folder)
+    return _repository
+
+
+_repository: str | None = None
 
 
 def build(database_url: str, faults: frozenset[str] = frozenset()):
@@ -22,7 +46,9 @@ def build(database_url: str, faults: frozenset[str] = frozenset()):
         if db.is_postgres():
             tables = ", ".join(model._meta.table_name for model in migrations.all_models())
             db.database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-        credentials = seeding.seed(seed_data())
+        data = seed_data()
+        data["pathmode"]["workspaces"][0]["repository"] = sample_repository()
+        credentials = seeding.seed(data)
     return app, Target(credentials=credentials, app=app)
 
 

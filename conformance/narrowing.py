@@ -139,8 +139,8 @@ DOCUMENTED_ANSWERS = [
     # docs/behaviour.md "Pathmode — readiness": an intent that is not ready is 422 (documented)
     ("GET /intents/{id}/prompt", "positive_data_acceptance", lambda case, response: response.status_code == 422),
     ("GET /export", "positive_data_acceptance", lambda case, response: response.status_code == 422),
-    # docs/behaviour.md "Pathmode — analyze-codebase": "400 no repository bound" (the suite's
-    # seed binds none: cloning on every fuzzed call would dominate the budget)
+    # docs/behaviour.md "Pathmode — analyze-codebase": "400 no repository bound" (in-process the
+    # suite binds a sample repository to tenant A; a remote deployment may bind none)
     ("POST /intents/{id}/analyze-codebase", "positive_data_acceptance",
      lambda case, response: response.status_code == 400 and "repository" in _error_text(response).lower()),
 ]
