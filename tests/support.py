@@ -8,6 +8,15 @@ from dataclasses import dataclass
 from spec_server import seeding
 from spec_server.db import database
 
+# the documented intent shape (PM-INTENT-GET-4), kept here independently of the handlers
+INTENT_KEYS = {
+    "id", "workspaceId", "productId", "stageName", "status", "version", "title", "objective",
+    "problemSeverity", "outcomes", "healthMetrics", "scope", "strategicAlignment", "alignmentNotes",
+    "context", "constraints", "verification", "externalLinks", "evidenceAnchors",
+    "implementationContext", "createdAt", "updatedAt", "shippedAt", "verifiedAt", "edgeCases",
+    "evidenceIds", "relations",
+}
+
 PM_ROLES = ("owner", "admin", "editor", "viewer")
 BX_ROLES = ("owner", "admin", "developer", "viewer")
 
@@ -130,3 +139,9 @@ def only_rules(tenants: Tenants, *specs: dict) -> list[str]:
         return [ConstitutionRule.create(workspace=ws, category="general", text=spec.get("text", f"R{n}"),
                                         created_at=base + n, **{k: v for k, v in spec.items() if k != "text"}).id
                 for n, spec in enumerate(specs, start=1)]
+
+
+def set_status(client, tenants, intent_id, status):
+    response = client.patch(f"/api/v1/intents/{intent_id}/status", json={"status": status},
+                            headers=tenants.pm_headers())
+    assert response.status_code == 200, response.text

@@ -10,17 +10,10 @@ import pytest
 from handlers.pathmode.store import Evidence, IntentEvidence, IntentRelation
 from spec_server import clock
 from spec_server.db import database
-from tests.support import new_intent
+from tests.support import INTENT_KEYS, new_intent
 
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
-INTENT_KEYS = {
-    "id", "workspaceId", "productId", "stageName", "status", "version", "title", "objective",
-    "problemSeverity", "outcomes", "healthMetrics", "scope", "strategicAlignment", "alignmentNotes",
-    "context", "constraints", "verification", "externalLinks", "evidenceAnchors",
-    "implementationContext", "createdAt", "updatedAt", "shippedAt", "verifiedAt", "edgeCases",
-    "evidenceIds", "relations",
-}
 
 
 def get(client, tenants, intent_id, workspace="ws-a"):

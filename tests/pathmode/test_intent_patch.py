@@ -9,7 +9,7 @@ import pytest
 from handlers.pathmode.store import Evidence, IntentEvidence
 from spec_server import clock
 from spec_server.db import database
-from tests.support import new_intent
+from tests.support import new_intent, set_status
 
 CASE_1 = {"scenario": "No products", "expectedBehavior": "Empty state"}
 CASE_2 = {"scenario": "Offline", "expectedBehavior": "Queue the request"}
@@ -24,12 +24,6 @@ def get(client, tenants, intent_id, workspace="ws-a") -> dict:
     response = client.get(f"/api/v1/intents/{intent_id}", headers=tenants.pm_headers(workspace))
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def set_status(client, tenants, intent_id, status):
-    response = client.patch(f"/api/v1/intents/{intent_id}/status", json={"status": status},
-                            headers=tenants.pm_headers())
-    assert response.status_code == 200, response.text
 
 
 def assert_validation_error(response, field):

@@ -7,7 +7,7 @@ import pytest
 from handlers.pathmode.store import Evidence, Intent, IntentEvidence, IntentRelation
 from spec_server import clock
 from spec_server.db import database
-from tests.support import new_intent
+from tests.support import new_intent, set_status
 
 EDGE_CASES = [{"scenario": "User has no products yet", "expectedBehavior": "Show empty-state prompt"},
               {"scenario": "User is offline", "expectedBehavior": "Queue the request"}]
@@ -17,12 +17,6 @@ def list_intents(client, tenants, workspace="ws-a", **params):
     response = client.get("/api/v1/intents", params=params, headers=tenants.pm_headers(workspace))
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def set_status(client, tenants, intent_id, status):
-    response = client.patch(f"/api/v1/intents/{intent_id}/status", json={"status": status},
-                            headers=tenants.pm_headers())
-    assert response.status_code == 200, response.text
 
 
 def seed_evidence(tenants, intent_id: str) -> str:

@@ -11,15 +11,8 @@ import pytest
 
 from handlers.pathmode.store import ConstitutionRule, Workspace
 from spec_server.db import database
-from tests.support import new_intent
+from tests.support import INTENT_KEYS, new_intent
 
-INTENT_KEYS = {
-    "id", "workspaceId", "productId", "stageName", "status", "version", "title", "objective",
-    "problemSeverity", "outcomes", "healthMetrics", "scope", "strategicAlignment", "alignmentNotes",
-    "context", "constraints", "verification", "externalLinks", "evidenceAnchors",
-    "implementationContext", "createdAt", "updatedAt", "shippedAt", "verifiedAt", "edgeCases",
-    "evidenceIds", "relations",
-}
 CASE = {"scenario": "User has no products yet", "expectedBehavior": "Show empty-state prompt"}
 
 
