@@ -14,19 +14,17 @@ import logging
 
 import connexion
 from connexion.exceptions import ProblemException
-from connexion.jsonifier import Jsonifier
 from connexion.lifecycle import ConnexionResponse
 from starlette.exceptions import HTTPException
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
-from spec_server import config, db, errors, migrations, responses
+from spec_server import config, db, errors, jsonio, migrations, responses
 from spec_server.apis import ApiDefinition
-from spec_server.pipeline import load_handler, resolver
+from spec_server.pipeline import SECURITY_MAP, load_handler, resolver
 from spec_server.validation import body_validator
 
 log = logging.getLogger(__name__)
 
-COMPACT_JSON = Jsonifier(json, separators=(",", ":"), ensure_ascii=False)
 
 
 def api_definitions() -> list[ApiDefinition]:
@@ -90,7 +88,7 @@ def error_handler(apis: list[ApiDefinition]):
         body = api.envelope(error) if api else {"error": error.message}
         return ConnexionResponse(
             status_code=error.status_code,
-            body=COMPACT_JSON.dumps(body),
+            body=jsonio.dumps(body),
             mimetype="application/json",
             headers=error.headers,
         )
@@ -104,7 +102,7 @@ def create_app(settings: config.Settings | None = None):
     migrations.migrate()
     apis = [api for api in api_definitions() if settings.apis in ("all", api.name)]
     app_class = connexion.FlaskApp if settings.flavour == "flask" else connexion.AsyncApp
-    app = app_class(__name__, jsonifier=COMPACT_JSON)
+    app = app_class(__name__, jsonifier=jsonio.JSONIFIER)
     for api in apis:  # resolve every handler now: a missing one must stop the start-up
         for operation in api.operations.values():
             load_handler(operation.handler)
@@ -112,8 +110,9 @@ def create_app(settings: config.Settings | None = None):
         hook_module = f"handlers.{api.name}._api"
         app.add_api(
             runtime_document(api, hook_module),
-            resolver=resolver(api),
+            resolver=resolver(api, asynchronous=settings.flavour != "flask"),
             pythonic_params=True,
+            security_map=SECURITY_MAP,
             validate_responses=settings.validate_responses,
             validator_map={"body": {"application/json": body_validator(api.schema_error_status)},
                            "response": responses.response_validators()},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import UTC, datetime
 
@@ -27,8 +28,14 @@ def iso(ms: int | None) -> str | None:
     """``2026-06-01T12:00:00.000Z``, the shape both documents' examples use."""
     if ms is None:
         return None
-    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    seconds, millis = divmod(ms, 1000)
+    return f"{_iso_seconds(seconds)}.{millis:03d}Z"
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_seconds(seconds: int) -> str:
+    # lists render the same few timestamps over and over; formatting one costs microseconds
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
 
 
 def parse_iso(text: str) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import uuid
 from pathlib import Path
@@ -19,6 +18,8 @@ from urllib.parse import unquote, urlparse
 
 import peewee
 from playhouse.pool import PooledPostgresqlDatabase
+
+from spec_server import jsonio
 
 database = peewee.DatabaseProxy()
 
@@ -29,10 +30,10 @@ class JSONField(peewee.TextField):
     """JSON stored as text, so SQLite and PostgreSQL behave the same."""
 
     def db_value(self, value):
-        return None if value is None else json.dumps(value, separators=(",", ":"))
+        return None if value is None else jsonio.dumps_text(value)
 
     def python_value(self, value):
-        return None if value is None else json.loads(value)
+        return None if value is None else jsonio.loads(value)
 
 
 class BaseModel(peewee.Model):
@@ -88,10 +89,19 @@ class Prepared:
             self._compiled[kind] = (sql, params, slots, _row_reader(query))
         return self._compiled[kind]
 
-    def rows(self, **values) -> list[SimpleNamespace]:
-        sql, params, slots, reader = self._compile()
+    def raw_rows(self, **values) -> list[tuple]:
+        """The rows as the driver returns them (column values in model field order)."""
+        sql, params, slots, _reader = self._compile()
         bound = [values[slot] if slot else param for slot, param in zip(slots, params, strict=True)]
-        return [reader(raw) for raw in database.execute_sql(sql, bound).fetchall()]
+        return database.execute_sql(sql, bound).fetchall()
+
+    def read(self, raw: tuple) -> SimpleNamespace:
+        """One of ``raw_rows`` as a ``plain_rows`` row."""
+        return self._compile()[3](raw)
+
+    def rows(self, **values) -> list[SimpleNamespace]:
+        reader = self._compile()[3]
+        return [reader(raw) for raw in self.raw_rows(**values)]
 
     def first(self, **values) -> SimpleNamespace | None:
         found = self.rows(**values)
@@ -101,7 +111,7 @@ class Prepared:
 def _decoder(field: peewee.Field):
     """The conversion a raw column value needs (None: the driver's value is already right)."""
     if isinstance(field, JSONField):
-        return json.loads
+        return jsonio.loads
     if isinstance(field, (peewee.CharField, peewee.TextField, peewee.IntegerField)):
         return None  # str / int as stored (BigIntegerField is an IntegerField)
     return field.python_value

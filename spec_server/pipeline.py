@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import logging
 
 import peewee
 from connexion.context import context as connexion_context
 from connexion.resolver import Resolver
-from starlette.concurrency import run_in_threadpool
+from connexion.security import SECURITY_HANDLERS
 
-from spec_server import context, db, errors, faults
+from spec_server import context, db, errors, faults, offload
 from spec_server.apis import ApiDefinition
 from spec_server.errors import ApiError, Conflict, InternalError
 
@@ -62,7 +63,18 @@ def refuse_nul(api: ApiDefinition, *values) -> None:
                                  details={"formErrors": [NUL_MESSAGE], "fieldErrors": {}})
 
 
-def wrap(api: ApiDefinition, operation, function):
+def with_signature(wrapper, signature: inspect.Signature):
+    """connexion inspects a handler's (and a security hook's) signature on every request;
+    a precomputed ``__signature__`` makes that an attribute read."""
+    wrapper.__signature__ = signature
+    return wrapper
+
+
+def wrap(api: ApiDefinition, operation, function, *, asynchronous: bool = False):
+    """The handler connexion calls. ``asynchronous`` (AsyncApp): a coroutine function that
+    runs the handler in a worker thread (``offload``); otherwise the plain function (FlaskApp
+    already runs it in a thread)."""
+
     @functools.wraps(function)
     def handler(*args, **kwargs):
         token_info = connexion_context.get("token_info") or {}
@@ -86,13 +98,21 @@ def wrap(api: ApiDefinition, operation, function):
         finally:
             context.leave(token)
 
-    return handler
+    signature = inspect.signature(function)
+    if not asynchronous:
+        return with_signature(handler, signature)
+
+    @functools.wraps(function)
+    async def offloaded(*args, **kwargs):
+        return await offload.run(handler, *args, **kwargs)
+
+    return with_signature(offloaded, signature)
 
 
-def resolver(api: ApiDefinition) -> Resolver:
+def resolver(api: ApiDefinition, *, asynchronous: bool = False) -> Resolver:
     def resolve(operation_id: str):
         operation = api.operations[operation_id]
-        return wrap(api, operation, load_handler(operation.handler))
+        return wrap(api, operation, load_handler(operation.handler), asynchronous=asynchronous)
 
     return Resolver(function_resolver=resolve)
 
@@ -107,6 +127,20 @@ def security_hook(api: ApiDefinition):
             return {"sub": None, "caller": api.authorize(api.operations[operation_id], request)}
 
     async def check(_credential, request=None, required_scopes=None):
-        return await run_in_threadpool(authorize, request)
+        return await offload.run(authorize, request)
 
     return check
+
+
+def _remembering_arguments(handler_class):
+    """A connexion security handler class that inspects each hook's signature once: its
+    ``_accepts_kwarg`` otherwise runs ``inspect.signature`` twice on every request."""
+
+    class Remembering(handler_class):
+        _accepts_kwarg = staticmethod(functools.cache(handler_class._accepts_kwarg))
+
+    Remembering.__name__ = f"Remembering{handler_class.__name__}"
+    return Remembering
+
+
+SECURITY_MAP = {kind: _remembering_arguments(handler_class) for kind, handler_class in SECURITY_HANDLERS.items()}

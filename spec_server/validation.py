@@ -10,12 +10,10 @@ framework ever hands a handler raw bytes.
 
 from __future__ import annotations
 
-import json
-
 from connexion.validators import JSONRequestBodyValidator
 from starlette.datastructures import MutableHeaders
 
-from spec_server import errors, faults
+from spec_server import errors, faults, jsonio
 
 _NO_BODY = object()
 
@@ -60,8 +58,8 @@ def body_validator(schema_error_status: int, required_message: str = "Request bo
             if not text.strip():
                 return _NO_BODY  # unlike a JSON null, which is a body (and rarely a valid one)
             try:
-                return json.loads(text)
-            except json.JSONDecodeError as exc:
+                return jsonio.loads(text)
+            except ValueError as exc:  # json.JSONDecodeError (see jsonio.loads)
                 raise errors.BadRequest(f"Malformed JSON: {exc.msg} at position {exc.pos}") from None
 
         def _validate(self, body):

@@ -6,10 +6,9 @@ turns a row (plus its edge cases, evidence and relations) into the documented sh
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
-
-import peewee
 
 from handlers.pathmode.store import (
     ConstitutionRule,
@@ -18,10 +17,12 @@ from handlers.pathmode.store import (
     IntentEvidence,
     IntentRelation,
 )
+from spec_server import jsonio
 from spec_server.clock import iso
 from spec_server.config import settings
-from spec_server.db import Prepared, plain_rows
+from spec_server.db import Prepared
 from spec_server.errors import InternalError
+from spec_server.jsonio import Fragment
 from spec_server.text import is_blank, trim
 
 log = logging.getLogger(__name__)
@@ -178,26 +179,36 @@ LIST_IN_WORKSPACE_BY_STATUS = Prepared(
     .order_by(Intent.updated_at.desc(), Intent.id), "workspace", "status")
 
 
-def in_workspace(workspace_id: str, status: str | None = None) -> list:
-    """The workspace's intents, most recently updated first, as plain rows for ``listing``."""
+def in_workspace(workspace_id: str, status: str | None = None) -> list[tuple]:
+    """The workspace's intents, most recently updated first, as raw rows for ``listing``."""
     if status is None:
-        return LIST_IN_WORKSPACE.rows(workspace=workspace_id)
-    return LIST_IN_WORKSPACE_BY_STATUS.rows(workspace=workspace_id, status=status)
+        return LIST_IN_WORKSPACE.raw_rows(workspace=workspace_id)
+    return LIST_IN_WORKSPACE_BY_STATUS.raw_rows(workspace=workspace_id, status=status)
 
 
-def listing(rows) -> list[dict]:
+def listing(raw_rows: list[tuple]) -> list[Fragment]:
     """INTENT_LIST_SELECT: relations populated, edge cases and evidence ids always [].
-    ``rows``: intents, or a select of every Intent column (read as plain rows: faster)."""
-    if isinstance(rows, peewee.ModelSelect):
-        rows = plain_rows(rows)
-    relations = relations_by_intent([row.id for row in rows])
+    Each intent comes back serialized (``jsonio.Fragment``), from ``listed_intent``."""
+    relations = relations_by_intent([raw[0] for raw in raw_rows])
     shown = []
-    for row in rows:
+    for raw in raw_rows:
+        related = tuple((relation["targetId"], relation["type"]) for relation in relations[raw[0]])
         try:
-            shown.append(to_api(row, edge_cases=[], evidence_ids=[], relations=relations[row.id]))
+            shown.append(listed_intent(raw, related))
         except (MalformedIntent, TypeError, ValueError, AttributeError):
-            log.warning("skipping intent %s that does not map to the API shape", row.id, exc_info=True)
+            log.warning("skipping intent %s that does not map to the API shape", raw[0], exc_info=True)
     return shown
+
+
+@functools.lru_cache(maxsize=4096)
+def listed_intent(raw: tuple, relations: tuple) -> Fragment:
+    """One list item, serialized. A pure function of the stored row and its relations, so it
+    is kept per worker, keyed by exactly those values: a row that changed in any column is a
+    new key, whichever worker wrote it, and nothing ever needs invalidating. Decoding JSON
+    columns and rendering took most of a list request; a repeated row now costs a lookup."""
+    row = LIST_IN_WORKSPACE.read(raw)
+    return jsonio.fragment(to_api(row, edge_cases=[], evidence_ids=[],
+                                  relations=[{"targetId": target, "type": kind} for target, kind in relations]))
 
 
 def active_rules(workspace_id: str):
