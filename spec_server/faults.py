@@ -58,9 +58,9 @@ def distort_response(operation_id: str, result):
     return (body, status, *rest)
 
 
-def any_workspace(own_workspace_condition, everywhere_condition):
+def cross_tenant() -> bool:
     """cross-tenant: the intent lookup stops filtering by the caller's workspace."""
-    return everywhere_condition if active("cross-tenant") else own_workspace_condition
+    return active("cross-tenant")
 
 
 def skip_body_validation() -> bool:

@@ -10,7 +10,12 @@ framework ever hands a handler raw bytes.
 
 from __future__ import annotations
 
+import json
+
+import jsonschema_rs
+from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import JSONRequestBodyValidator
+from jsonschema import Draft4Validator
 from starlette.datastructures import MutableHeaders
 
 from spec_server import errors, faults, jsonio
@@ -38,6 +43,43 @@ def field_errors(validator, body) -> dict:
     return {"formErrors": form_errors, "fieldErrors": fields}
 
 
+class CompiledValidators:
+    """One body schema's validators, built once (connexion builds one per request).
+
+    ``reference`` is connexion's own Draft 4 validator (with its OpenAPI rules: ``nullable``,
+    ``readOnly``) and has the last word. ``fast`` is jsonschema-rs, about 200 times faster:
+    a body it accepts skips the reference, and only a body it refuses is checked (and its
+    errors listed) by the reference, so it can only ever be stricter, never more lenient.
+    Schemas where it could be more lenient (``readOnly``/``writeOnly``, which it ignores) or
+    that it cannot compile get no fast path."""
+
+    def __init__(self, schema: dict):
+        self.reference = Draft4RequestValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        text = json.dumps(schema)
+        self.fast = None
+        if '"readOnly"' not in text and '"writeOnly"' not in text:
+            try:
+                self.fast = jsonschema_rs.Draft4Validator(schema, validate_formats=True)
+            except Exception:  # noqa: BLE001 - a schema it cannot compile keeps the reference alone
+                self.fast = None
+
+    def accepts(self, body) -> bool:
+        """True when the fast validator alone proves ``body`` valid."""
+        return self.fast is not None and self.fast.is_valid(body)
+
+
+_COMPILED: dict[int, tuple[dict, CompiledValidators]] = {}
+
+
+def compiled_validators(schema: dict) -> CompiledValidators:
+    # keyed by identity: connexion hands every request of an operation the same schema
+    # object; the entry keeps the schema alive so that its id is never reused
+    entry = _COMPILED.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = _COMPILED[id(schema)] = (schema, CompiledValidators(schema))
+    return entry[1]
+
+
 def body_validator(schema_error_status: int, required_message: str = "Request body is required"):
     """A connexion body-validator class answering in one API's terms."""
 
@@ -62,6 +104,10 @@ def body_validator(schema_error_status: int, required_message: str = "Request bo
             except ValueError as exc:  # json.JSONDecodeError (see jsonio.loads)
                 raise errors.BadRequest(f"Malformed JSON: {exc.msg} at position {exc.pos}") from None
 
+        @property
+        def _validator(self):
+            return compiled_validators(self._schema).reference
+
         def _validate(self, body):
             if body is _NO_BODY:
                 if self._required:
@@ -73,6 +119,8 @@ def body_validator(schema_error_status: int, required_message: str = "Request bo
                 if fields["formErrors"] or fields["fieldErrors"]:
                     raise errors.from_status(schema_error_status, "Invalid request body", details=fields)
                 return None
+            if compiled_validators(self._schema).accepts(body):
+                return body
             fields = field_errors(self._validator, body)
             if (fields["formErrors"] or fields["fieldErrors"]) and not faults.skip_body_validation():
                 raise errors.from_status(schema_error_status, "Invalid request body", details=fields)

@@ -22,7 +22,7 @@ from generated.pathmode.operations import BY_ID
 from handlers.pathmode.store import ApiKey, Membership, Session
 from spec_server import clock, credentials, faults, ratelimit
 from spec_server.apis import ApiDefinition
-from spec_server.db import Prepared
+from spec_server.compiled import Prepared
 from spec_server.errors import ApiError, BadRequest, Forbidden, Unauthorized
 from spec_server.pipeline import security_hook
 
@@ -69,7 +69,7 @@ def _bearer_token(request) -> str | None:
     return token.strip() if kind.lower() == "bearer" else None
 
 
-# every key-authenticated request runs this lookup: compiled once (see db.Prepared)
+# every key-authenticated request runs this lookup: compiled once (see compiled.Prepared)
 KEY_BY_DIGEST = Prepared(lambda digest: ApiKey.select().where(ApiKey.key_digest == digest), "digest")
 
 

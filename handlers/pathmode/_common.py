@@ -7,6 +7,7 @@ import logging
 
 from handlers.pathmode.store import Intent, Product, Workspace
 from spec_server import clock, context, faults
+from spec_server.compiled import Prepared, insert
 from spec_server.config import settings
 from spec_server.db import database, serialize
 from spec_server.errors import Forbidden, NotFound
@@ -23,8 +24,17 @@ def current_workspace_id() -> str:
     return context.caller().workspace_id
 
 
+# the lookups nearly every request makes: compiled once (see compiled.Prepared)
+WORKSPACE = Prepared(lambda ws: Workspace.select().where(Workspace.id == ws), "workspace")
+INTENT_IN_WORKSPACE = Prepared(lambda intent, ws: Intent.select().where((Intent.id == intent) & (Intent.workspace == ws)),
+                               "intent", "workspace")
+PRODUCT_IN_WORKSPACE = Prepared(
+    lambda product, ws: Product.select().where((Product.id == product) & (Product.workspace == ws)),
+    "product", "workspace")
+
+
 def current_workspace() -> Workspace:
-    found = Workspace.get_or_none(Workspace.id == current_workspace_id())
+    found = WORKSPACE.instance(workspace=current_workspace_id())
     if found is None:
         raise NotFound("Workspace not found")
     return found
@@ -32,8 +42,11 @@ def current_workspace() -> Workspace:
 
 def intent_in_workspace(intent_id: str, ws_id: str | None = None) -> Intent:
     """The intent if it belongs to the caller's workspace; 404 otherwise (no leak)."""
-    own = (Intent.id == intent_id) & (Intent.workspace == (ws_id or current_workspace_id()))
-    found = Intent.get_or_none(faults.any_workspace(own, Intent.id == intent_id))  # planted fault hook
+    ws_id = ws_id or current_workspace_id()
+    if faults.cross_tenant():  # planted fault: the lookup stops filtering by workspace
+        found = Intent.get_or_none(Intent.id == intent_id)
+    else:
+        found = INTENT_IN_WORKSPACE.instance(intent=intent_id, workspace=ws_id)
     if found is None:
         raise NotFound("Intent not found")
     return found
@@ -61,7 +74,7 @@ def reserve_quota(ws: Workspace, metric: str, model) -> None:
 
 def product_in_workspace(product_id: str, ws_id: str) -> Product:
     """The product if it belongs to the workspace; 404 otherwise."""
-    found = Product.get_or_none((Product.id == product_id) & (Product.workspace == ws_id))
+    found = PRODUCT_IN_WORKSPACE.instance(product=product_id, workspace=ws_id)
     if found is None:
         raise NotFound("Product not found")
     return found
@@ -77,7 +90,7 @@ def fire_and_forget(channel: str, kind: str, subject_id: str | None, payload: di
         with database.atomic():
             if "notifier" in settings().faults:
                 raise RuntimeError("notifier fault")
-            OutboxEvent.create(channel=channel, kind=kind, subject_id=subject_id, payload=payload,
-                               created_at=clock.now_ms())
+            insert(OutboxEvent, channel=channel, kind=kind, subject_id=subject_id, payload=payload,
+                   created_at=clock.now_ms())
     except Exception:  # a lost notification must not fail the write that caused it
         log.warning("could not record %s/%s event", channel, kind, exc_info=True)

@@ -19,8 +19,8 @@ from handlers.pathmode.store import (
 )
 from spec_server import jsonio
 from spec_server.clock import iso
+from spec_server.compiled import Prepared
 from spec_server.config import settings
-from spec_server.db import Prepared
 from spec_server.errors import InternalError
 from spec_server.jsonio import Fragment
 from spec_server.text import is_blank, trim
@@ -90,18 +90,20 @@ def replace_edge_cases(intent: Intent, cases: list[tuple[str | None, str, str]])
         EdgeCase.create(intent=intent, scenario=scenario, expected_behavior=expected, position=position, **kept)
 
 
+EDGE_CASES_OF = Prepared(lambda intent: EdgeCase.select().where(EdgeCase.intent == intent)
+                         .order_by(EdgeCase.position), "intent")
+EVIDENCE_IDS_OF = Prepared(lambda intent: IntentEvidence.select(IntentEvidence.evidence)
+                           .where(IntentEvidence.intent == intent)
+                           .order_by(IntentEvidence.created_at, IntentEvidence.id), "intent")
+
+
 def edge_cases_of(intent_id: str) -> list[dict]:
-    return [
-        {"id": case.id, "scenario": case.scenario, "expectedBehavior": case.expected_behavior}
-        for case in EdgeCase.select().where(EdgeCase.intent == intent_id).order_by(EdgeCase.position)
-    ]
+    return [{"id": case.id, "scenario": case.scenario, "expectedBehavior": case.expected_behavior}
+            for case in EDGE_CASES_OF.rows(intent=intent_id)]
 
 
 def evidence_ids_of(intent_id: str) -> list[str]:
-    rows = (IntentEvidence.select(IntentEvidence.evidence)
-            .where(IntentEvidence.intent == intent_id)
-            .order_by(IntentEvidence.created_at, IntentEvidence.id))
-    return [row.evidence_id for row in rows]
+    return [evidence_id for (evidence_id,) in EVIDENCE_IDS_OF.raw_rows(intent=intent_id)]
 
 
 def _relations_of(*intent_ids):
@@ -171,7 +173,7 @@ def detail(intent: Intent) -> dict:
                   relations=relations_by_intent([intent.id])[intent.id])
 
 
-# GET /intents, with and without its status filter: compiled once (see db.Prepared)
+# GET /intents, with and without its status filter: compiled once (see compiled.Prepared)
 LIST_IN_WORKSPACE = Prepared(lambda ws: Intent.select().where(Intent.workspace == ws)
                              .order_by(Intent.updated_at.desc(), Intent.id), "workspace")
 LIST_IN_WORKSPACE_BY_STATUS = Prepared(

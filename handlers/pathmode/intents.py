@@ -15,6 +15,7 @@ from handlers.pathmode._common import (
 )
 from handlers.pathmode.store import Intent, Note
 from spec_server import clock
+from spec_server.compiled import insert
 from spec_server.db import write_transaction
 from spec_server.errors import BadRequest
 from spec_server.text import trim
@@ -33,7 +34,8 @@ def post_intents(body, workspace_id=None):
         product_in_workspace(product_id, ws.id)
         reserve_quota(ws, "intents", Intent)
         now = clock.now_ms()
-        intent = Intent.create(
+        intent = insert(
+            Intent,
             workspace=ws.id,
             product=product_id,
             status="draft",

@@ -1,0 +1,77 @@
+"""spec_server.compiled: statements compiled once give what peewee's own queries give."""
+
+from __future__ import annotations
+
+import peewee
+import pytest
+
+from handlers.pathmode.store import Intent, Workspace
+from spec_server import clock
+from spec_server.compiled import Prepared, insert, plain_rows
+from spec_server.store import OutboxEvent, RateEvent
+
+BY_WORKSPACE = Prepared(lambda ws: Intent.select().where(Intent.workspace == ws).order_by(Intent.title), "workspace")
+COUNT_AFTER = Prepared(lambda bucket, after: RateEvent.select(peewee.fn.COUNT(RateEvent.id))
+                       .where((RateEvent.bucket == bucket) & (RateEvent.at > after)), "bucket", "after")
+
+
+@pytest.fixture
+def workspace(database, tenants):
+    with database.connection_context():
+        yield Workspace.get_by_id(tenants.pm_workspace_id())
+
+
+def make_intent(workspace, title, **fields):
+    now = clock.now_ms()
+    return insert(Intent, workspace=workspace.id, title=title, objective="o", created_at=now, updated_at=now,
+                  **fields)
+
+
+def test_insert_writes_every_column_with_peeweees_defaults(workspace):
+    made = make_intent(workspace, "First", outcomes=[{"id": "o1", "text": "Done"}])
+    stored = Intent.get_by_id(made.id)
+    assert (stored.title, stored.status, stored.version, stored.outcomes) == ("First", "draft", 1,
+                                                                             [{"id": "o1", "text": "Done"}])
+    assert (stored.health_metrics, stored.context, stored.scope) == ([], {}, None)  # defaults, null
+    assert stored.workspace_id == workspace.id
+    # the returned instance reads like the stored row
+    assert (made.title, made.status, made.workspace_id, made.outcomes) == ("First", "draft", workspace.id,
+                                                                          [{"id": "o1", "text": "Done"}])
+
+
+def test_insert_refuses_unknown_fields_and_skips_auto_ids(database):
+    with database.connection_context():
+        with pytest.raises(TypeError, match="no field"):
+            insert(OutboxEvent, channel="slack", kind="k", colour="red", created_at=1)
+        insert(RateEvent, bucket="b", key="k", at=5)
+        insert(RateEvent, bucket="b", key="k", at=6)
+        assert [event.id for event in RateEvent.select().order_by(RateEvent.id)] == [1, 2]
+
+
+def test_prepared_rows_and_instances_match_peewees(workspace):
+    for title in ("b", "a", "c"):
+        make_intent(workspace, title, constraints=[title])
+    expected = list(Intent.select().where(Intent.workspace == workspace.id).order_by(Intent.title))
+    plain = BY_WORKSPACE.rows(workspace=workspace.id)
+    assert [(row.title, row.constraints, row.workspace_id) for row in plain] == [
+        (intent.title, intent.constraints, intent.workspace_id) for intent in expected]
+    first = BY_WORKSPACE.instance(workspace=workspace.id)
+    assert isinstance(first, Intent) and first.__data__ == expected[0].__data__
+    assert first.workspace.id == workspace.id  # relations still load
+    assert BY_WORKSPACE.instance(workspace="nobody") is None
+    assert plain_rows(Intent.select().where(Intent.id == expected[1].id))[0].title == "b"
+
+
+def test_placeholders_bind_numbers_and_each_call_binds_afresh(database):
+    with database.connection_context():
+        for at in (10, 20, 30):
+            insert(RateEvent, bucket="b", key="k", at=at)
+        assert COUNT_AFTER.scalar(bucket="b", after=15) == 2
+        assert COUNT_AFTER.scalar(bucket="b", after=0) == 3
+        assert COUNT_AFTER.scalar(bucket="other", after=0) == 0
+
+
+def test_a_placeholder_the_query_does_not_bind_is_refused(database):
+    broken = Prepared(lambda ws: Intent.select().where(Intent.title == "constant"), "workspace")
+    with database.connection_context(), pytest.raises(ValueError, match="not bound"):
+        broken.rows(workspace="x")
