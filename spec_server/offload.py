@@ -15,10 +15,13 @@ import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+from spec_server import db
+
 # anyio's default too: enough for requests waiting on PostgreSQL or a git clone
 THREADS = int(os.environ.get("SPEC_SERVER_THREADS", "40"))
 
-_executor = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="spec-server")
+_executor = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="spec-server",
+                               initializer=db.keep_connections_in_this_thread)
 
 
 async def run(function, /, *args, **kwargs):

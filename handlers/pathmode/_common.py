@@ -3,13 +3,14 @@ monotonic timestamps, plan quotas and fire-and-forget events."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from handlers.pathmode.store import Intent, Product, Workspace
 from spec_server import clock, context, faults
 from spec_server.compiled import Prepared, insert
 from spec_server.config import settings
-from spec_server.db import database, serialize
+from spec_server.db import database, is_postgres, serialize
 from spec_server.errors import Forbidden, NotFound
 from spec_server.store import OutboxEvent
 
@@ -87,7 +88,9 @@ def fire_and_forget(channel: str, kind: str, subject_id: str | None, payload: di
     no event for a change that rolled back), in a savepoint of its own: a failed write of the
     event is undone alone."""
     try:
-        with database.atomic():
+        # a savepoint on PostgreSQL, where a failed statement aborts the whole transaction;
+        # SQLite undoes only the failed statement, and a savepoint there is two more statements
+        with database.atomic() if is_postgres() else contextlib.nullcontext():
             if "notifier" in settings().faults:
                 raise RuntimeError("notifier fault")
             insert(OutboxEvent, channel=channel, kind=kind, subject_id=subject_id, payload=payload,

@@ -75,19 +75,23 @@ def normalise_edge_cases(items: list) -> list[tuple[str | None, str, str]]:
     return [(item.get("id"), trim(item["scenario"]), trim(item["expectedBehavior"])) for item in items]
 
 
-def replace_edge_cases(intent: Intent, cases: list[tuple[str | None, str, str]]) -> None:
+def replace_edge_cases(intent: Intent, cases: list[tuple[str | None, str, str]]) -> list[dict]:
     """Replace-all (replaceIntentEdgeCasesRpc); callers run it inside their transaction so a
     failure rolls the whole write back. An edge case sent back with one of this intent's own
     ids keeps it, so ``edgeCase:<id>`` anchors and finding targets survive an edit; any other
-    id is server-assigned."""
+    id is server-assigned. Returns the stored cases in the API shape, in order."""
     if "edge_case_store" in settings().faults:
         raise InternalError("Failed to sync edge cases")
     reusable = {row.id for row in EdgeCase.select(EdgeCase.id).where(EdgeCase.intent == intent)}
     EdgeCase.delete().where(EdgeCase.intent == intent).execute()
+    stored = []
     for position, (sent_id, scenario, expected) in enumerate(cases):
         kept = {"id": sent_id} if sent_id in reusable else {}
         reusable.discard(sent_id)  # an id sent twice is kept once
-        EdgeCase.create(intent=intent, scenario=scenario, expected_behavior=expected, position=position, **kept)
+        case = EdgeCase.create(intent=intent, scenario=scenario, expected_behavior=expected, position=position,
+                               **kept)
+        stored.append({"id": case.id, "scenario": scenario, "expectedBehavior": expected})
+    return stored
 
 
 EDGE_CASES_OF = Prepared(lambda intent: EdgeCase.select().where(EdgeCase.intent == intent)

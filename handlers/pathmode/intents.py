@@ -51,13 +51,16 @@ def post_intents(body, workspace_id=None):
             created_at=now,
             updated_at=now,
         )
+        edge_cases = []
         if body.get("edgeCases"):
-            _intents.replace_edge_cases(intent, _intents.normalise_edge_cases(body["edgeCases"]))
+            edge_cases = _intents.replace_edge_cases(intent, _intents.normalise_edge_cases(body["edgeCases"]))
         fire_and_forget("slack", "intent_status_changed", intent.id,
                         {"intentId": intent.id, "title": intent.title, "status": "draft", "previousStatus": None})
         fire_and_forget("analytics", "intent_created", intent.id,
                         {"intentId": intent.id, "workspaceId": ws.id, "userId": caller().user_id})
-    return _intents.detail(intent), 201
+    # the row as written: a new intent has no evidence or relations yet (tests compare this
+    # answer with a later GET of the same intent)
+    return _intents.to_api(intent, edge_cases=edge_cases, evidence_ids=[], relations=[]), 201
 
 
 def get_intents_id(id_, workspace_id=None):
