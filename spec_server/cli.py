@@ -54,9 +54,7 @@ def _seed_demo_if_empty(database) -> dict | None:
 
 
 def cmd_serve(args) -> int:
-    import uvicorn
-
-    from spec_server import demo
+    from spec_server import demo, workers
 
     if args.database:
         os.environ["DATABASE_URL"] = args.database
@@ -74,8 +72,7 @@ def cmd_serve(args) -> int:
     else:
         print("The database already holds data; `spec-server seed FILE` prints fresh credentials.")
     sys.stdout.flush()
-    uvicorn.run("spec_server.asgi:create", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level=args.log_level, access_log=False)
+    workers.serve(args.host, args.port, args.workers, args.log_level)
     return 0
 
 

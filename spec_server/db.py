@@ -9,6 +9,7 @@ transaction lock on PostgreSQL.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import threading
@@ -88,6 +89,26 @@ def is_postgres() -> bool:
 
 
 _sqlite_writer = threading.Lock()
+_writer_files: dict[str, int] = {}
+
+
+@contextlib.contextmanager
+def _sqlite_writer_turn():
+    """This process's turn to write: its threads queue on a lock, processes on an flock of
+    ``<database>.writer.lock`` (both wake a waiter the moment the writer is done)."""
+    path = str(database.obj.database or "")
+    with _sqlite_writer:
+        if not path or path == ":memory:" or path.startswith("file::memory:"):
+            yield
+            return
+        if path not in _writer_files:
+            _writer_files[path] = os.open(f"{path}.writer.lock", os.O_CREAT | os.O_RDWR, 0o644)
+        descriptor = _writer_files[path]
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager
@@ -95,16 +116,17 @@ def write_transaction():
     """A transaction (a savepoint when nested). On SQLite every BEGIN is IMMEDIATE, so a
     read-then-write transaction waits for the lock instead of failing as 'database is locked'.
 
-    SQLite has one writer. Threads of this process queue for it on a lock of their own first:
-    left to SQLite, a waiting writer sleeps in its busy handler (1, 2, 5 ... 100 ms) and wakes
-    late: under 32 concurrent creates p99 was about a second, with the lock 85 ms. Other
-    processes still wait through the busy timeout. A thread already inside a
-    transaction holds SQLite's lock and takes only a savepoint, so it never waits here."""
+    SQLite has one writer, and left to SQLite a waiting writer sleeps in its busy handler
+    (1, 2, 5 ... 100 ms) and wakes late: under 32 concurrent creates p99 was about a second,
+    and two workers wrote less than one. Writers therefore take their turn first
+    (``_sqlite_writer_turn``); SQLite's busy timeout still covers writes made any other way.
+    A thread already inside a transaction holds SQLite's lock and takes only a savepoint, so
+    it never waits here."""
     if is_postgres() or database.in_transaction():
         with database.atomic():
             yield
         return
-    with _sqlite_writer, database.atomic():
+    with _sqlite_writer_turn(), database.atomic():
         yield
 
 

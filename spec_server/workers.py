@@ -1,0 +1,81 @@
+"""``spec-server serve --workers N``: N uvicorn processes, each with its own listening socket.
+
+uvicorn's own ``workers`` share one socket, and whichever process wakes first accepts: with
+keep-alive clients that connect in a burst (wrk's 32 connections, a load balancer's pool)
+one worker often took nearly all of them and ran at 100% CPU while the other idled, so two
+workers measured anywhere from 0.5× to 1.3× one. Here every worker binds the port with
+``SO_REUSEPORT`` and the kernel spreads connections across them by address hash. The
+supervisor restarts a worker that dies and stops them all on SIGINT/SIGTERM. Where the
+platform has no ``SO_REUSEPORT`` (or for one worker) uvicorn runs as before.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import socket
+import threading
+
+import uvicorn
+
+APP = "spec_server.asgi:create"
+
+
+def uvicorn_config(host: str, port: int, log_level: str) -> uvicorn.Config:
+    return uvicorn.Config(APP, factory=True, host=host, port=port, log_level=log_level, access_log=False)
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    return sock
+
+
+def run_worker(host: str, port: int, log_level: str) -> None:
+    """One worker process: its own socket on the shared port, one uvicorn server."""
+    sock = listening_socket(host, port)
+    uvicorn.Server(uvicorn_config(host, port, log_level)).run(sockets=[sock])
+
+
+def serve(host: str, port: int, workers: int, log_level: str) -> None:
+    if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
+        uvicorn.run(APP, factory=True, host=host, port=port, workers=workers, log_level=log_level,
+                    access_log=False)
+        return
+    if port == 0:
+        raise SystemExit("--workers needs a fixed --port (each worker binds the same one)")
+    listening_socket(host, port).close()  # fail here, once, when the port is taken
+    Supervisor(host, port, workers, log_level).run()
+
+
+class Supervisor:
+    def __init__(self, host: str, port: int, workers: int, log_level: str):
+        self.args = (host, port, log_level)
+        self.count = workers
+        self.context = multiprocessing.get_context("spawn")  # a clean interpreter per worker
+        self.processes: list = []
+        self.stopping = threading.Event()
+
+    def start_one(self):
+        process = self.context.Process(target=run_worker, args=self.args, name="spec-server-worker")
+        process.start()
+        return process
+
+    def run(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: self.stopping.set())
+        self.processes = [self.start_one() for _ in range(self.count)]
+        while not self.stopping.wait(0.5):
+            for index, process in enumerate(self.processes):
+                if not process.is_alive() and not self.stopping.is_set():  # replaced; its clients reconnect
+                    self.processes[index] = self.start_one()
+        for process in self.processes:
+            process.terminate()  # uvicorn finishes the requests in flight on SIGTERM
+        for process in self.processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
