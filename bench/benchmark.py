@@ -122,6 +122,7 @@ class Target:
     base_url: str
     process: subprocess.Popen
     workers: int = 1
+    pinned: bool = False  # the server runs on CPU 0 alone; wrk then runs on CPU 1
 
     def worker_pids(self) -> list[int]:
         """The processes that answer requests (uvicorn's workers, or the one process)."""
@@ -150,7 +151,7 @@ def start(name: str, command: list[str], *, port: int, probe: str, env: dict | N
         command = ["taskset", "-c", cpus, *command]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
                                stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
-    target = Target(name, f"http://127.0.0.1:{port}", process, workers)
+    target = Target(name, f"http://127.0.0.1:{port}", process, workers, pinned=bool(cpus) and bool(shutil.which("taskset")))
     deadline = time.monotonic() + 120
     while True:
         if process.poll() is not None:
@@ -202,10 +203,14 @@ def lua_script(request: Request, folder: Path) -> Path:
     return path
 
 
-def wrk(url: str, request: Request, connections: int, seconds: float, folder: Path) -> Measure:
+def wrk(url: str, request: Request, connections: int, seconds: float, folder: Path, *, pin: bool) -> Measure:
+    """``pin``: run on CPU 1, beside a server pinned to CPU 0. A server that uses every CPU
+    leaves wrk to the scheduler: pinned beside a pinned worker, wrk got a fair share of one
+    CPU against that worker's threads, starved the other worker, and two workers measured
+    anywhere from 1.0× to 1.8× one from round to round."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "--latency",
                "-s", str(lua_script(request, folder)), url + request.path]
-    if shutil.which("taskset"):
+    if pin:
         command = ["taskset", "-c", "1", *command]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
@@ -218,8 +223,9 @@ def wrk(url: str, request: Request, connections: int, seconds: float, folder: Pa
 
 
 def measure(target: Target, request: Request, connections: int, args, folder: Path) -> Measure:
-    wrk(target.base_url, request, connections, args.warmup, folder)
-    rounds = [wrk(target.base_url, request, connections, args.duration, folder) for _ in range(args.repeat)]
+    wrk(target.base_url, request, connections, args.warmup, folder, pin=target.pinned)
+    rounds = [wrk(target.base_url, request, connections, args.duration, folder, pin=target.pinned)
+              for _ in range(args.repeat)]
     return Measure(statistics.median(r.rps for r in rounds), statistics.median(r.p50_ms for r in rounds),
                    statistics.median(r.p99_ms for r in rounds), sum(r.errors for r in rounds))
 

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import http.server
 import json
+import os
 import socket
 import threading
 import time
@@ -104,6 +105,21 @@ def findings_of(server, intent_id: str) -> list:
 
 def test_the_server_runs_two_workers(server):
     assert len(server.worker_pids()) == 2
+
+
+def allowed_cpus(pid: int) -> str:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Cpus_allowed_list:"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError("no Cpus_allowed_list")
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one CPU: nothing to spread over")
+def test_each_worker_is_pinned_to_a_cpu_of_its_own(server):
+    """spec_server/workers.py ``pin``: worker i runs on the i-th allowed CPU, so its event loop
+    and handler threads never hand the GIL across cores."""
+    pinned = [allowed_cpus(pid) for pid in server.worker_pids()]
+    assert len(set(pinned)) == 2 and all(cpus.isdigit() for cpus in pinned), pinned
 
 
 def listening_sockets(port: int) -> int:
