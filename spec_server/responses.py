@@ -67,11 +67,12 @@ def add_page(app, path: str, render: Callable[..., tuple[int, str]]) -> None:
 
         app.add_url_rule(path.replace("{", "<").replace("}", ">"), endpoint, flask_view, methods=["GET"])
         return
-    from starlette.concurrency import run_in_threadpool
     from starlette.responses import Response
 
+    from spec_server import offload
+
     async def starlette_view(request):
-        status, html = await run_in_threadpool(render, **request.path_params)
+        status, html = await offload.run(render, **request.path_params)
         return Response(html, status_code=status, headers=headers)
 
     app.add_url_rule(path, endpoint, starlette_view, methods=["GET"])

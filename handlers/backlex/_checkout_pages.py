@@ -60,11 +60,12 @@ def install(app) -> None:
                          methods=["GET", "POST"])
         return
 
-    from starlette.concurrency import run_in_threadpool
     from starlette.responses import HTMLResponse
 
+    from spec_server import offload
+
     async def starlette_view(request):
-        status, body = await run_in_threadpool(handle, request.method, request.path_params["session_id"])
+        status, body = await offload.run(handle, request.method, request.path_params["session_id"])
         return HTMLResponse(body, status_code=status)
 
     app.add_url_rule("/billing/checkout/{session_id}", "local_checkout", starlette_view,
