@@ -7,9 +7,7 @@ import json
 import os
 import sys
 
-
-def _database_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--database", help="database URL (default: $DATABASE_URL or sqlite:///var/spec-server.sqlite3)")
+from spec_server.commands import database_option
 
 
 def open_store(database: str | None):
@@ -86,12 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="warning")
-    _database_option(serve)
+    database_option(serve)
     serve.set_defaults(func=cmd_serve)
 
     seed = sub.add_parser("seed", help="create principals and tenants from a JSON file")
     seed.add_argument("file")
-    _database_option(seed)
+    database_option(seed)
     seed.set_defaults(func=cmd_seed)
 
     codegen = sub.add_parser("codegen", help="regenerate generated/ from specs/")

@@ -5,8 +5,8 @@ statements every request runs (the API-key lookup, the workspace, a create's ins
 window), building the text cost several times running it — on ``POST /api/v1/intents``,
 62% of the handler's time. ``Prepared`` compiles a query once per kind of database and binds
 values by position; ``insert`` writes one row of every column with SQL built once per model.
-Rows come back light (``plain_rows``: ``row.title``, ``row.workspace_id``) or as model
-instances, without peewee's per-field construction.
+Rows come back light (``row.title``, ``row.workspace_id``) or as model instances, without
+peewee's per-field construction.
 """
 
 from __future__ import annotations
@@ -21,45 +21,34 @@ from spec_server import jsonio
 from spec_server.db import JSONField, database, is_postgres
 
 
-def plain_rows(query: peewee.ModelSelect) -> list[SimpleNamespace]:
-    """Run a ``Model.select()`` (all columns) as light rows."""
-    reader = _row_reader(query.model, query)
-    return [reader(raw) for raw in database.execute(query).fetchall()]
-
-
 def _selects_every_column(model, query) -> bool:
     fields = model._meta.sorted_fields
     returning = getattr(query, "_returning", None) or ()
     return len(returning) == len(fields) and all(a is b for a, b in zip(returning, fields, strict=True))
 
 
-def _row_reader(model, query):
-    if not _selects_every_column(model, query):
-        raise ValueError("plain rows need a select of every column")
+def _readers(model):
+    """Raw row (every column, in field order) → a light row (``row.workspace_id``), and → a
+    model instance filled the way peewee's own cursor wrapper fills ``__data__``."""
     fields = model._meta.sorted_fields
-    names = [field.object_id_name if isinstance(field, peewee.ForeignKeyField) else field.name for field in fields]
     decoders = [_decoder(field) for field in fields]
+    row_names = [field.object_id_name if isinstance(field, peewee.ForeignKeyField) else field.name
+                 for field in fields]
+    data_names = [field.name for field in fields]
 
-    def read(raw) -> SimpleNamespace:
-        return SimpleNamespace(**{name: value if value is None or decode is None else decode(value)
-                                  for name, decode, value in zip(names, decoders, raw, strict=True)})
+    def decoded(names, raw) -> dict:
+        return {name: value if value is None or decode is None else decode(value)
+                for name, decode, value in zip(names, decoders, raw, strict=True)}
 
-    return read
+    def read_row(raw) -> SimpleNamespace:
+        return SimpleNamespace(**decoded(row_names, raw))
 
-
-def _instance_reader(model):
-    """Raw row → model instance, the way peewee's own cursor wrapper fills ``__data__``."""
-    fields = model._meta.sorted_fields
-    names = [field.name for field in fields]
-    decoders = [_decoder(field) for field in fields]
-
-    def read(raw):
+    def read_instance(raw):
         instance = model(__no_default__=1)
-        instance.__data__ = {name: value if value is None or decode is None else decode(value)
-                             for name, decode, value in zip(names, decoders, raw, strict=True)}
+        instance.__data__ = decoded(data_names, raw)
         return instance
 
-    return read
+    return read_row, read_instance
 
 
 def _decoder(field: peewee.Field):
@@ -97,7 +86,7 @@ class Prepared:
                 raise ValueError(f"placeholders not bound as parameters: {sql}")
             model = getattr(query, "model", None)
             full = model is not None and _selects_every_column(model, query)
-            readers = (_row_reader(model, query), _instance_reader(model)) if full else (None, None)
+            readers = _readers(model) if full else (None, None)
             self._compiled[kind] = (sql, params, slots, *readers)
         return self._compiled[kind]
 
@@ -131,7 +120,7 @@ class Prepared:
         return row[0] if row else None
 
     def read(self, raw: tuple) -> SimpleNamespace:
-        """One of ``raw_rows`` as a ``plain_rows`` row."""
+        """One of ``raw_rows`` as a light row (``row.title``, ``row.workspace_id``)."""
         return self._compile()[3](raw)
 
     def rows(self, **values) -> list[SimpleNamespace]:

@@ -10,19 +10,22 @@ from __future__ import annotations
 import json
 import sys
 
+from handlers.backlex._plans import METRICS
+from spec_server.commands import database_option
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("billing", help="backlex billing: complete checkouts, top-ups")
     actions = parser.add_subparsers(dest="billing_command", required=True)
     complete = actions.add_parser("complete", help="complete a checkout session (payment received)")
     complete.add_argument("session", help="checkout session id or checkout URL")
-    complete.add_argument("--database", help="database URL (default: $DATABASE_URL)")
+    database_option(complete)
     complete.set_defaults(func=run_complete)
     topup = actions.add_parser("topup", help="grant extra units of a metric for this month")
     topup.add_argument("--org", required=True, help="org slug")
-    topup.add_argument("--type", required=True, choices=["requests", "d1", "r2", "neurons"])
+    topup.add_argument("--type", required=True, choices=METRICS)
     topup.add_argument("--units", required=True, type=int)
-    topup.add_argument("--database", help="database URL (default: $DATABASE_URL)")
+    database_option(topup)
     topup.set_defaults(func=run_topup)
 
 

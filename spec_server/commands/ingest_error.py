@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import sys
 
+from spec_server.commands import database_option
+
 
 def register(subparsers) -> None:
     command = subparsers.add_parser("ingest-error", help="record a runtime error of a backlex project")
@@ -16,7 +18,7 @@ def register(subparsers) -> None:
     command.add_argument("--level", default="error", choices=["error", "warning", "fatal"])
     command.add_argument("--path", help="the request path that failed")
     command.add_argument("--stack-file", help="a file holding the stack trace ('-' for stdin)")
-    command.add_argument("--database", help="database URL (default: $DATABASE_URL or sqlite:///var/spec-server.sqlite3)")
+    database_option(command)
     command.set_defaults(func=run)
 
 

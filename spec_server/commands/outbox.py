@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import sys
 
+from spec_server.commands import database_option
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("outbox", help="show the backlex mail outbox")
-    parser.add_argument("--database", help="database URL (default: $DATABASE_URL)")
+    database_option(parser)
     parser.add_argument("--json", action="store_true", help="print a JSON list of messages")
     parser.add_argument("--to", help="only messages to this address")
     parser.set_defaults(func=run)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
+from handlers.backlex._plans import METRICS
+from spec_server.commands import database_option
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("usage", help="backlex usage ledger")
@@ -12,9 +15,9 @@ def register(subparsers) -> None:
     record = actions.add_parser("record", help="record usage of one project")
     record.add_argument("--org", required=True, help="org slug")
     record.add_argument("--project", required=True, help="project slug (a live project)")
-    record.add_argument("--metric", required=True, choices=["requests", "d1", "r2", "neurons"])
+    record.add_argument("--metric", required=True, choices=METRICS)
     record.add_argument("--amount", required=True, type=int)
-    record.add_argument("--database", help="database URL (default: $DATABASE_URL)")
+    database_option(record)
     record.set_defaults(func=run_record)
 
 

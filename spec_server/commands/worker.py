@@ -7,10 +7,12 @@ server pointing at the same database shares one queue; a job runs once.
 
 from __future__ import annotations
 
+from spec_server.commands import database_option
+
 
 def register(subparsers) -> None:
     worker = subparsers.add_parser("worker", help="run backlex jobs (provisioning, restores, webhook deliveries)")
-    worker.add_argument("--database", help="database URL (default: $DATABASE_URL or sqlite:///var/spec-server.sqlite3)")
+    database_option(worker)
     worker.add_argument("--workers", type=int, default=2, help="worker threads (default 2)")
     worker.add_argument("--once", action="store_true", help="run the queued jobs, then exit")
     worker.set_defaults(func=run)
