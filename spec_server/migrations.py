@@ -92,23 +92,29 @@ def migrator() -> SchemaMigrator:
 
 @contextlib.contextmanager
 def migration_lock():
-    """One migrator at a time across processes (N workers start at once)."""
+    """One migrator at a time across processes (N workers start at once), connected for the
+    migration. On SQLite the lock is taken before the connection opens: the first connection
+    to a new file switches it to WAL, which needs the file to itself (four processes opening
+    a new file at once sometimes failed there with 'database is locked')."""
     if is_postgres():
-        key = int.from_bytes(hashlib.sha256(b"spec-server:migrations").digest()[:8], "big", signed=True)
-        database.execute_sql("SELECT pg_advisory_lock(%s)", (key,))
-        try:
-            yield
-        finally:
-            database.execute_sql("SELECT pg_advisory_unlock(%s)", (key,))
+        with database.connection_context():
+            key = int.from_bytes(hashlib.sha256(b"spec-server:migrations").digest()[:8], "big", signed=True)
+            database.execute_sql("SELECT pg_advisory_lock(%s)", (key,))
+            try:
+                yield
+            finally:
+                database.execute_sql("SELECT pg_advisory_unlock(%s)", (key,))
         return
     path = database.obj.database
     if not path or path == ":memory:" or str(path).startswith("file::memory:"):
-        yield
+        with database.connection_context():
+            yield
         return
     with open(Path(f"{path}.migrate.lock"), "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            with database.connection_context():
+                yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -174,7 +180,7 @@ def create_queue_tables() -> None:
 
 def migrate() -> int:
     """Bring the bound database to the current schema; returns the version it ends at."""
-    with database.connection_context(), migration_lock():
+    with migration_lock():
         fresh = not _has_tables_of_ours() and not SchemaVersion.table_exists()
         database.create_tables([SchemaVersion], safe=True)
         version = applied_version()
