@@ -7,9 +7,11 @@ import gc
 
 def create():
     from handlers.backlex import _jobs
+    from spec_server import checkpoints, db
     from spec_server.app import create_app
 
     app = create_app()
+    checkpoints.start(db.database.obj)  # WAL checkpoints off the writers' path (SQLite only)
     _jobs.start_in_process()  # the backlex job consumer; JOBS_IN_PROCESS=0 leaves it to `spec-server worker`
     settle_garbage_collector()
     return app

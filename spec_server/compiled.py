@@ -82,7 +82,7 @@ class Prepared:
             query = self.build(*(peewee.Value(marker, converter=False) for marker in markers))
             sql, params = query.sql()
             slots = [markers.get(param) if isinstance(param, str) else None for param in params]
-            if sorted(filter(None, slots)) != sorted(self.names):
+            if set(filter(None, slots)) != set(self.names):  # a placeholder may appear twice
                 raise ValueError(f"placeholders not bound as parameters: {sql}")
             model = getattr(query, "model", None)
             full = model is not None and _selects_every_column(model, query)

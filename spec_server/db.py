@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlparse
 import peewee
 from playhouse.pool import PooledPostgresqlDatabase
 
-from spec_server import jsonio
+from spec_server import checkpoints, jsonio
 
 database = peewee.DatabaseProxy()
 
@@ -60,7 +60,7 @@ def make_database(url: str) -> peewee.Database:
         return peewee.SqliteDatabase(
             path,
             pragmas={"journal_mode": "wal", "busy_timeout": 15000, "foreign_keys": 1,
-                     "synchronous": "normal"},
+                     "synchronous": "normal", "wal_autocheckpoint": checkpoints.SAFETY_NET_PAGES},
             timeout=15,
             lock_type="IMMEDIATE",  # take the write lock at BEGIN, so writers queue instead of failing
         )
@@ -127,6 +127,19 @@ def write_transaction():
             yield
         return
     with _sqlite_writer_turn(), database.atomic():
+        yield
+
+
+@contextlib.contextmanager
+def write_turn():
+    """For writes that are each one statement (their own transaction on SQLite): the writers'
+    turn without BEGIN and COMMIT around them. On PostgreSQL a transaction, so that a
+    ``serialize`` lock is held until the write commits."""
+    if is_postgres() or database.in_transaction():
+        with database.atomic():
+            yield
+        return
+    with _sqlite_writer_turn():
         yield
 
 

@@ -74,3 +74,13 @@ def test_a_placeholder_the_query_does_not_bind_is_refused(database):
     broken = Prepared(lambda ws: Intent.select().where(Intent.title == "constant"), "workspace")
     with database.connection_context(), pytest.raises(ValueError, match="not bound"):
         broken.rows(workspace="x")
+
+
+def test_a_placeholder_may_appear_more_than_once(database):
+    between = Prepared(lambda edge: RateEvent.select(peewee.fn.COUNT(RateEvent.id))
+                       .where((RateEvent.at >= edge) & (RateEvent.at <= edge)), "edge")
+    with database.connection_context():
+        for at in (10, 20, 30):
+            insert(RateEvent, bucket="b", key="k", at=at)
+        assert between.scalar(edge=20) == 1
+        assert between.scalar(edge=25) == 0

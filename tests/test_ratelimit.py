@@ -1,0 +1,60 @@
+"""spec_server.ratelimit: one admission statement per request, expired rows cleaned up now and then."""
+
+from __future__ import annotations
+
+import pytest
+
+from spec_server import clock, ratelimit
+from spec_server.errors import RateLimited
+from spec_server.store import RateEvent
+
+
+@pytest.fixture
+def window(database, settings, monkeypatch):
+    """A 3-per-10-seconds bucket and a clock the test moves."""
+    settings.rate_limits["intents"] = (3, 10)
+    now = {"ms": 1_000_000}
+    monkeypatch.setattr(clock, "now_ms", lambda: now["ms"])
+    with database.connection_context():
+        yield now
+
+
+def rows(key="user:a"):
+    return sorted(event.at for event in RateEvent.select().where(RateEvent.key == key))
+
+
+def test_admits_the_limit_then_refuses_without_counting_the_refusal(window):
+    for _ in range(3):
+        ratelimit.hit("intents", "user:a")
+        window["ms"] += 1000
+    with pytest.raises(RateLimited) as refused:
+        ratelimit.hit("intents", "user:a")
+    assert rows() == [1_000_000, 1_001_000, 1_002_000]  # the refused request left no row
+    # the oldest of the three leaves the window at 1_010_000: 7 s after "now" (1_003_000)
+    assert refused.value.headers["Retry-After"] == "7"
+    ratelimit.hit("intents", "user:b")  # another key has its own window
+    assert rows("user:b") == [1_003_000]
+
+
+def test_a_request_fits_again_once_the_oldest_left_the_window(window):
+    for _ in range(3):
+        ratelimit.hit("intents", "user:a")
+    window["ms"] += 10_000  # the three now sit exactly on the window's edge: outside it
+    ratelimit.hit("intents", "user:a")
+    assert len(rows()) in (1, 4)  # admitted; expired rows may or may not be gone yet
+
+
+def test_expired_rows_are_deleted_by_a_later_admission(window, monkeypatch):
+    for _ in range(3):
+        ratelimit.hit("intents", "user:a")
+    window["ms"] += 20_000
+    monkeypatch.setattr(ratelimit, "CLEANUP_ONE_IN", 1)  # clean up at every admission
+    ratelimit.hit("intents", "user:a")
+    assert rows() == [1_020_000]
+
+
+def test_a_limit_of_zero_refuses_with_the_whole_window(window, settings):
+    settings.rate_limits["intents"] = (0, 60)
+    with pytest.raises(RateLimited) as refused:
+        ratelimit.hit("intents", "user:a")
+    assert refused.value.headers["Retry-After"] == "60" and rows() == []
