@@ -1,10 +1,12 @@
 """Blocking work (database, git, outbound HTTP) off the event loop, in one thread pool.
 
-Under AsyncApp every request made two trips to a worker thread through anyio (the security
-step, then the handler), and anyio's per-call bookkeeping (capacity limiter, cancel scope,
-worker lookup) cost more than the SQL of a list request. ``run`` is the plain asyncio hop:
-``loop.run_in_executor`` on a fixed pool, with the caller's context variables copied, as
-anyio does.
+Under AsyncApp every request makes two trips to a worker thread (the security step, then
+the handler). anyio's per-call bookkeeping (capacity limiter, cancel scope, worker lookup)
+cost more than the SQL of a list request, and ``loop.run_in_executor`` still pays for a
+``concurrent.futures.Future`` chained to an asyncio one (locks, conditions, callbacks): about
+13 µs a trip under load. ``run`` hands the call to the threads on a ``SimpleQueue`` and the
+thread resolves the caller's asyncio future directly: about 2 µs. The caller's context
+variables are copied, as anyio does.
 """
 
 from __future__ import annotations
@@ -13,18 +15,60 @@ import asyncio
 import contextvars
 import functools
 import os
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
 
 from spec_server import db
 
 # anyio's default too: enough for requests waiting on PostgreSQL or a git clone
 THREADS = int(os.environ.get("SPEC_SERVER_THREADS", "40"))
 
-_executor = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="spec-server",
-                               initializer=db.keep_connections_in_this_thread)
+_calls: queue.SimpleQueue = queue.SimpleQueue()
+_started = threading.Lock()
+_threads: list[threading.Thread] = []
 
 
 async def run(function, /, *args, **kwargs):
     """``function(*args, **kwargs)`` in a worker thread, awaited."""
+    if not _threads:
+        _start_threads()
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
     call = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
-    return await asyncio.get_running_loop().run_in_executor(_executor, call)
+    _calls.put((loop, future, call))
+    return await future
+
+
+def _start_threads() -> None:
+    # started at the first call, in the process that serves (never before a fork)
+    with _started:
+        while len(_threads) < THREADS:
+            thread = threading.Thread(target=_work, name=f"spec-server-{len(_threads)}", daemon=True)
+            thread.start()
+            _threads.append(thread)
+
+
+def _work() -> None:
+    db.keep_connections_in_this_thread()
+    while True:
+        loop, future, call = _calls.get()
+        result, error = None, None
+        try:
+            result = call()
+        except BaseException as raised:  # noqa: BLE001 - handed to the awaiting request as it is
+            error = raised
+        try:
+            loop.call_soon_threadsafe(_settle, future, result, error)
+        except RuntimeError:  # the loop closed meanwhile (shutdown): nobody awaits the answer
+            pass
+        # nothing of a finished request stays alive in an idle thread
+        del loop, future, call, result, error
+
+
+def _settle(future: asyncio.Future, result, error: BaseException | None) -> None:
+    if future.cancelled():  # the request went away (client disconnect, shutdown)
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)

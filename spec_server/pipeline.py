@@ -15,6 +15,7 @@ import importlib
 import inspect
 import logging
 
+import orjson
 import peewee
 from connexion.context import context as connexion_context
 from connexion.resolver import Resolver
@@ -46,12 +47,24 @@ NUL_MESSAGE = "Text must not contain the NUL character (U+0000)"
 
 
 def has_nul(value) -> bool:
+    # orjson writes U+0000 as the six characters \u0000: their absence proves there is none,
+    # in one C call instead of a walk of the whole body. Their presence may also be a text
+    # holding a backslash and "u0000", and a value orjson refuses has no encoding: the walk decides.
+    try:
+        if b"\\u0000" not in orjson.dumps(value):
+            return False
+    except TypeError:  # orjson.JSONEncodeError included
+        pass
+    return _walk_has_nul(value)
+
+
+def _walk_has_nul(value) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+        return any(_walk_has_nul(k) or _walk_has_nul(v) for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return any(has_nul(item) for item in value)
+        return any(_walk_has_nul(item) for item in value)
     return False
 
 
@@ -65,8 +78,10 @@ def refuse_nul(api: ApiDefinition, *values) -> None:
 
 def with_signature(wrapper, signature: inspect.Signature):
     """connexion inspects a handler's (and a security hook's) signature on every request;
-    a precomputed ``__signature__`` makes that an attribute read."""
+    a precomputed ``__signature__`` makes that an attribute read. It first follows
+    ``__wrapped__`` down to the innermost function, which has none: the link is cut here."""
     wrapper.__signature__ = signature
+    wrapper.__dict__.pop("__wrapped__", None)
     return wrapper
 
 
