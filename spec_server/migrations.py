@@ -76,9 +76,23 @@ def _outcome_index_double(_migrator: SchemaMigrator) -> None:
             "ALTER TABLE pm_outcome_measurement ALTER COLUMN outcome_index TYPE double precision")
 
 
+def _rate_event_sequence(schema_migrator: SchemaMigrator) -> None:
+    """Step 3: rate events numbered per (bucket, key) in admission order, and the index that
+    finds a key's newest and oldest in-window events. Events already stored are numbered by
+    (at, id): their windows carry on as they were."""
+    run_operations(schema_migrator.add_column("rate_event", "seq", peewee.BigIntegerField(default=0)))
+    database.execute_sql(
+        'UPDATE rate_event SET seq = (SELECT COUNT(*) FROM rate_event AS earlier'
+        ' WHERE earlier.bucket = rate_event.bucket AND earlier."key" = rate_event."key"'
+        ' AND (earlier.at < rate_event.at OR (earlier.at = rate_event.at AND earlier.id <= rate_event.id)))')
+    database.execute_sql("DROP INDEX IF EXISTS rate_event_bucket_key_at")
+    database.create_tables([store.RateEvent], safe=True)  # the (bucket, key, at, seq) index
+
+
 STEPS: list[Step] = [
     Step(1, "baseline", _baseline),
     Step(2, "outcome index as double precision", _outcome_index_double),
+    Step(3, "rate events numbered per key", _rate_event_sequence),
 ]
 
 

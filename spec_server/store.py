@@ -8,14 +8,19 @@ from spec_server.db import BaseModel, JSONField, new_id
 
 
 class RateEvent(BaseModel):
-    """One admitted request in a sliding window (bucket, key)."""
+    """One admitted request in a sliding window (bucket, key).
+
+    ``seq`` numbers a key's admissions 1, 2, 3...; ``at`` never goes backwards along it. The
+    requests in a window are then the newest ``seq`` minus the oldest in-window ``seq``, plus
+    one: two index lookups, however many requests the window holds (see ratelimit)."""
 
     bucket = peewee.CharField()
     key = peewee.CharField()
     at = peewee.BigIntegerField()
+    seq = peewee.BigIntegerField(default=0)
 
     class Meta:
-        indexes = ((("bucket", "key", "at"), False),)
+        indexes = ((("bucket", "key", "at", "seq"), False),)
 
 
 class OutboxEvent(BaseModel):

@@ -58,3 +58,24 @@ def test_a_limit_of_zero_refuses_with_the_whole_window(window, settings):
     with pytest.raises(RateLimited) as refused:
         ratelimit.hit("intents", "user:a")
     assert refused.value.headers["Retry-After"] == "60" and rows() == []
+
+
+def test_a_clock_that_goes_back_does_not_reorder_the_window(window):
+    """Workers on several machines: one whose clock is behind records its admission at the
+    newest's time, so admission order and time order stay the same."""
+    ratelimit.hit("intents", "user:a")
+    window["ms"] -= 500
+    ratelimit.hit("intents", "user:a")
+    events = [(e.at, e.seq) for e in RateEvent.select().where(RateEvent.key == "user:a").order_by(RateEvent.seq)]
+    assert events == [(1_000_000, 1), (1_000_000, 2)]
+
+
+def test_a_full_window_of_many_requests_is_measured_exactly(window, settings):
+    settings.rate_limits["intents"] = (1000, 10)
+    RateEvent.insert_many([{"bucket": "intents", "key": "user:a", "at": 999_000 + i, "seq": i + 1}
+                           for i in range(1000)]).execute()
+    with pytest.raises(RateLimited):
+        ratelimit.hit("intents", "user:a")  # 1000 in the window
+    settings.rate_limits["intents"] = (1001, 10)
+    ratelimit.hit("intents", "user:a")
+    assert RateEvent.select().where(RateEvent.seq == 1001).get().at == 1_000_000

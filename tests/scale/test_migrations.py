@@ -169,3 +169,29 @@ def test_step_2_widens_the_outcome_index_and_keeps_tiny_values(url):
         OutcomeMeasurement.create(id="m1", intent="i2", workspace="w2", outcome_index=3e-210,
                                   outcome_text="t", actual_value="v", measured_at=1)
         assert OutcomeMeasurement.get_by_id("m1").outcome_index == 3e-210
+
+
+def test_step_3_numbers_stored_rate_events_and_their_windows_carry_on(url, monkeypatch):
+    """Step 3: rate events stored by the previous release are numbered per key in time order,
+    so a window that was full stays full."""
+    from spec_server import clock, config, ratelimit
+    from spec_server.errors import RateLimited
+    from spec_server.store import RateEvent
+
+    load_previous_schema(url)
+    mark = db.database.param
+    with db.database.connection_context():
+        for key, at in (("user:a", 1000), ("user:b", 1500), ("user:a", 2000), ("user:a", 1500)):
+            db.database.execute_sql(f'INSERT INTO rate_event (bucket, "key", at) VALUES ({mark}, {mark}, {mark})',
+                                    ("intents", key, at))
+    migrations.migrate()
+    limits = config.Settings.from_env(rate_limits={"intents": (3, 10)})
+    monkeypatch.setattr(ratelimit, "settings", lambda: limits)
+    monkeypatch.setattr(clock, "now_ms", lambda: 5000)
+    with db.database.connection_context():
+        numbered = [(e.key, e.at, e.seq) for e in RateEvent.select().order_by(RateEvent.key, RateEvent.seq)]
+        assert numbered == [("user:a", 1000, 1), ("user:a", 1500, 2), ("user:a", 2000, 3), ("user:b", 1500, 1)]
+        with pytest.raises(RateLimited):
+            ratelimit.hit("intents", "user:a")  # three in the last 10 s already
+        ratelimit.hit("intents", "user:b")
+        assert RateEvent.get((RateEvent.key == "user:b") & (RateEvent.at == 5000)).seq == 2
