@@ -18,7 +18,7 @@ from connexion.lifecycle import ConnexionResponse
 from starlette.exceptions import HTTPException
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
-from spec_server import config, db, errors, jsonio, migrations, responses
+from spec_server import config, connexion_tuning, db, errors, jsonio, migrations, responses
 from spec_server.apis import ApiDefinition
 from spec_server.pipeline import SECURITY_MAP, load_handler, resolver
 from spec_server.validation import body_validator
@@ -101,6 +101,7 @@ def create_app(settings: config.Settings | None = None):
     db.open_database(settings.database_url)
     migrations.migrate()
     apis = [api for api in api_definitions() if settings.apis in ("all", api.name)]
+    connexion_tuning.install()
     app_class = connexion.FlaskApp if settings.flavour == "flask" else connexion.AsyncApp
     app = app_class(__name__, jsonifier=jsonio.JSONIFIER)
     for api in apis:  # resolve every handler now: a missing one must stop the start-up

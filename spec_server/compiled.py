@@ -143,22 +143,23 @@ _PG_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _INSERTS: dict[tuple, tuple] = {}
 
 
-def _insert_plan(model):
+def _insert_plan(model, rows: int = 1):
+    """``INSERT ... VALUES (...)`` for ``rows`` rows of every column but an auto id, built once."""
     kind = type(database.obj)
-    key = (model, kind)
+    key = (model, kind, rows)
     if key not in _INSERTS:
         fields = [field for field in model._meta.sorted_fields if not isinstance(field, peewee.AutoField)]
         columns = ", ".join(f'"{field.column_name}"' for field in fields)
-        marks = ", ".join([database.obj.param] * len(fields))
-        _INSERTS[key] = (f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})', fields)
+        marks = "(" + ", ".join([database.obj.param] * len(fields)) + ")"
+        values = ", ".join([marks] * rows)
+        names = frozenset(field.name for field in fields)
+        _INSERTS[key] = (f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES {values}', fields, names)
     return _INSERTS[key]
 
 
-def insert(model, **values):
-    """``model.create(**values)`` with SQL built once per model: every column is written
-    (defaults as peewee applies them), and the row comes back as a model instance."""
-    sql, fields = _insert_plan(model)
-    unknown = set(values) - {field.name for field in fields}
+def _stored_row(model, fields, names, values: dict):
+    """(the instance's data, the row's parameters) for ``values``, defaults as peewee applies them."""
+    unknown = values.keys() - names
     if unknown:
         raise TypeError(f"{model.__name__} has no field {sorted(unknown)}")
     data, params = {}, []
@@ -170,7 +171,29 @@ def insert(model, **values):
         stored = field.db_value(value)
         data[field.name] = stored if isinstance(field, peewee.ForeignKeyField) else value
         params.append(stored)
-    database.execute_sql(sql, params)
+    return data, params
+
+
+def _instance(model, data: dict):
     instance = model(__no_default__=1)
     instance.__data__ = data
     return instance
+
+
+def insert(model, **values):
+    """``model.create(**values)`` with SQL built once per model: every column is written
+    (defaults as peewee applies them), and the row comes back as a model instance."""
+    sql, fields, names = _insert_plan(model)
+    data, params = _stored_row(model, fields, names, values)
+    database.execute_sql(sql, params)
+    return _instance(model, data)
+
+
+def insert_many(model, rows: list[dict]) -> list:
+    """``insert`` of several rows in one statement (model instances back, in order)."""
+    if not rows:
+        return []
+    sql, fields, names = _insert_plan(model, len(rows))
+    stored = [_stored_row(model, fields, names, values) for values in rows]
+    database.execute_sql(sql, [param for _data, params in stored for param in params])
+    return [_instance(model, data) for data, _params in stored]

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import dataclass
 
 from handlers.pathmode.store import Intent, Product, Workspace
 from spec_server import clock, context, faults
-from spec_server.compiled import Prepared, insert
+from spec_server.compiled import Prepared, insert_many
 from spec_server.config import settings
 from spec_server.db import database, is_postgres, serialize
 from spec_server.errors import Forbidden, NotFound
@@ -81,19 +82,32 @@ def product_in_workspace(product_id: str, ws_id: str) -> Product:
     return found
 
 
-def fire_and_forget(channel: str, kind: str, subject_id: str | None, payload: dict) -> None:
-    """Record a side effect (Slack, analytics) for a forwarder; never fails the request.
+@dataclass(frozen=True)
+class Event:
+    """A side effect for a forwarder: a Slack message or an analytics event about ``subject_id``."""
 
-    Called inside the transaction of the change it reports (one commit instead of three, and
-    no event for a change that rolled back), in a savepoint of its own: a failed write of the
-    event is undone alone."""
+    channel: str  # slack, analytics
+    kind: str
+    subject_id: str | None
+    payload: dict
+
+
+def fire_and_forget(*events: Event) -> None:
+    """Record side effects (Slack, analytics) for a forwarder; never fails the request.
+
+    Called inside the transaction of the change they report (one commit, and no event for a
+    change that rolled back), all in one statement, in a savepoint of their own: a failed
+    write of the events is undone alone."""
     try:
         # a savepoint on PostgreSQL, where a failed statement aborts the whole transaction;
         # SQLite undoes only the failed statement, and a savepoint there is two more statements
         with database.atomic() if is_postgres() else contextlib.nullcontext():
             if "notifier" in settings().faults:
                 raise RuntimeError("notifier fault")
-            insert(OutboxEvent, channel=channel, kind=kind, subject_id=subject_id, payload=payload,
-                   created_at=clock.now_ms())
+            now = clock.now_ms()
+            insert_many(OutboxEvent, [
+                {"channel": event.channel, "kind": event.kind, "subject_id": event.subject_id,
+                 "payload": event.payload, "created_at": now} for event in events])
     except Exception:  # a lost notification must not fail the write that caused it
-        log.warning("could not record %s/%s event", channel, kind, exc_info=True)
+        log.warning("could not record events %s", [f"{event.channel}/{event.kind}" for event in events],
+                    exc_info=True)

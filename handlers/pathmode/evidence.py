@@ -6,6 +6,7 @@ import math
 
 from handlers.pathmode import _evidence, _intents
 from handlers.pathmode._common import (
+    Event,
     caller,
     current_workspace,
     current_workspace_id,
@@ -73,10 +74,11 @@ def post_evidence(body, workspace_id=None):
             sentiment=body.get("sentiment"), tags=body.get("tags") or [], stage=body.get("stage"),
             status="active", triage_status="inbox", created_by=caller().user_id,
             created_at=now, updated_at=now)
-        fire_and_forget("slack", "evidence_created", row.id,
-                        {"evidenceId": row.id, "workspaceId": ws.id, "type": row.type, "content": row.content})
-        fire_and_forget("analytics", "evidence_created", row.id,
-                        {"evidenceId": row.id, "workspaceId": ws.id, "userId": caller().user_id})
+        fire_and_forget(
+            Event("slack", "evidence_created", row.id,
+                  {"evidenceId": row.id, "workspaceId": ws.id, "type": row.type, "content": row.content}),
+            Event("analytics", "evidence_created", row.id,
+                  {"evidenceId": row.id, "workspaceId": ws.id, "userId": caller().user_id}))
     return _evidence.evidence_view(row, []), 201
 
 

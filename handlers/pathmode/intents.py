@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.pathmode import _finding_rules, _intents, _prompts, _sharing, _verification
 from handlers.pathmode._common import (
+    Event,
     caller,
     current_workspace,
     current_workspace_id,
@@ -54,10 +55,11 @@ def post_intents(body, workspace_id=None):
         edge_cases = []
         if body.get("edgeCases"):
             edge_cases = _intents.replace_edge_cases(intent, _intents.normalise_edge_cases(body["edgeCases"]))
-        fire_and_forget("slack", "intent_status_changed", intent.id,
-                        {"intentId": intent.id, "title": intent.title, "status": "draft", "previousStatus": None})
-        fire_and_forget("analytics", "intent_created", intent.id,
-                        {"intentId": intent.id, "workspaceId": ws.id, "userId": caller().user_id})
+        fire_and_forget(
+            Event("slack", "intent_status_changed", intent.id,
+                  {"intentId": intent.id, "title": intent.title, "status": "draft", "previousStatus": None}),
+            Event("analytics", "intent_created", intent.id,
+                  {"intentId": intent.id, "workspaceId": ws.id, "userId": caller().user_id}))
     # the row as written: a new intent has no evidence or relations yet (tests compare this
     # answer with a later GET of the same intent)
     return _intents.to_api(intent, edge_cases=edge_cases, evidence_ids=[], relations=[]), 201
@@ -122,8 +124,9 @@ def patch_intents_id_status(id_, body, workspace_id=None):
             Note.create(intent=intent.id, note=verification_summary(body["verificationResult"]),
                         source="verification_checkpoint", created_by=caller().user_id,
                         created_at=clock.now_ms())
-        fire_and_forget("slack", "intent_status_changed", intent.id,
-                        {"intentId": intent.id, "title": intent.title, "status": status, "previousStatus": previous})
+        fire_and_forget(Event("slack", "intent_status_changed", intent.id,
+                              {"intentId": intent.id, "title": intent.title, "status": status,
+                               "previousStatus": previous}))
     result = {
         "id": intent.id,
         "status": intent.status,

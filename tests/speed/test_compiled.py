@@ -7,7 +7,7 @@ import pytest
 
 from handlers.pathmode.store import Intent, Workspace
 from spec_server import clock
-from spec_server.compiled import Prepared, insert
+from spec_server.compiled import Prepared, insert, insert_many
 from spec_server.store import OutboxEvent, RateEvent
 
 BY_WORKSPACE = Prepared(lambda ws: Intent.select().where(Intent.workspace == ws).order_by(Intent.title), "workspace")
@@ -84,3 +84,18 @@ def test_a_placeholder_may_appear_more_than_once(database):
             insert(RateEvent, bucket="b", key="k", at=at)
         assert between.scalar(edge=20) == 1
         assert between.scalar(edge=25) == 0
+
+
+def test_insert_many_writes_every_row_in_one_statement_with_defaults(database):
+    with database.connection_context():
+        made = insert_many(OutboxEvent, [
+            {"channel": "slack", "kind": "a", "subject_id": "s1", "payload": {"n": 1}, "created_at": 5},
+            {"channel": "analytics", "kind": "b", "subject_id": None, "created_at": 6},
+        ])
+        stored = {event.id: event for event in OutboxEvent.select()}
+        assert [(m.channel, m.payload) for m in made] == [("slack", {"n": 1}), ("analytics", {})]
+        assert [(stored[m.id].kind, stored[m.id].subject_id, stored[m.id].payload, stored[m.id].delivered_at)
+                for m in made] == [("a", "s1", {"n": 1}, None), ("b", None, {}, None)]
+        assert insert_many(OutboxEvent, []) == []
+        with pytest.raises(TypeError, match="no field"):
+            insert_many(OutboxEvent, [{"channel": "slack", "kind": "k", "created_at": 1, "colour": "red"}])
