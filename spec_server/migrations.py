@@ -89,10 +89,21 @@ def _rate_event_sequence(schema_migrator: SchemaMigrator) -> None:
     database.create_tables([store.RateEvent], safe=True)  # the (bucket, key, at, seq) index
 
 
+def _leaner_write_indexes(_migrator: SchemaMigrator) -> None:
+    """Step 4: indexes every create paid for and no query used: the outbox's four single-column
+    ones (one ``(channel, created_at)`` replaces them) and the intents' ``workspace_id``, which
+    ``(workspace_id, updated_at)`` already serves."""
+    for name in ("outbox_event_channel", "outbox_event_kind", "outbox_event_subject_id",
+                 "outbox_event_created_at", "pm_intent_workspace_id"):
+        database.execute_sql(f"DROP INDEX IF EXISTS {name}")
+    database.create_tables([store.OutboxEvent], safe=True)  # the (channel, created_at) index
+
+
 STEPS: list[Step] = [
     Step(1, "baseline", _baseline),
     Step(2, "outcome index as double precision", _outcome_index_double),
     Step(3, "rate events numbered per key", _rate_event_sequence),
+    Step(4, "leaner indexes on the write path", _leaner_write_indexes),
 ]
 
 

@@ -28,12 +28,17 @@ class OutboxEvent(BaseModel):
     deployment forwards; writing it never slows or fails the request that caused it."""
 
     id = peewee.CharField(primary_key=True, default=new_id)
-    channel = peewee.CharField(index=True)  # slack, analytics, mail
-    kind = peewee.CharField(index=True)
-    subject_id = peewee.CharField(null=True, index=True)
+    channel = peewee.CharField()  # slack, analytics, mail
+    kind = peewee.CharField()
+    subject_id = peewee.CharField(null=True)
     payload = JSONField(default=dict)
-    created_at = peewee.BigIntegerField(index=True)
+    created_at = peewee.BigIntegerField()
     delivered_at = peewee.BigIntegerField(null=True)
+
+    class Meta:
+        # a forwarder reads one channel in time order; every other index was one more page
+        # written by each create's commit (four single-column ones cost a tenth of a create)
+        indexes = ((("channel", "created_at"), False),)
 
 
 MODELS = (RateEvent, OutboxEvent)

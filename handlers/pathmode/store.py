@@ -117,7 +117,8 @@ class ApiKey(BaseModel):
 
 class Intent(BaseModel):
     id = peewee.CharField(primary_key=True, default=new_id)
-    workspace = peewee.ForeignKeyField(Workspace, on_delete="CASCADE")
+    # no index of its own: (workspace, updated_at) below serves every lookup by workspace
+    workspace = peewee.ForeignKeyField(Workspace, on_delete="CASCADE", index=False)
     product = peewee.ForeignKeyField(Product, null=True, on_delete="SET NULL")
     stage_name = peewee.CharField(null=True)
     status = peewee.CharField(default="draft")

@@ -195,3 +195,22 @@ def test_step_3_numbers_stored_rate_events_and_their_windows_carry_on(url, monke
             ratelimit.hit("intents", "user:a")  # three in the last 10 s already
         ratelimit.hit("intents", "user:b")
         assert RateEvent.get((RateEvent.key == "user:b") & (RateEvent.at == 5000)).seq == 2
+
+
+def index_names(table: str) -> set[str]:
+    with db.database.connection_context():
+        return {index.name for index in db.database.get_indexes(table)}
+
+
+def test_step_4_leaves_the_write_path_one_outbox_index_and_no_redundant_intent_index(url):
+    """Step 4: the previous release's single-column outbox indexes and the intents'
+    workspace_id index are gone; the indexes the queries use are there."""
+    load_previous_schema(url)
+    assert {"outbox_event_channel", "outbox_event_kind"} <= index_names("outbox_event")
+    migrations.migrate()
+    outbox, intents = index_names("outbox_event"), index_names("pm_intent")
+    assert "outbox_event_channel_created_at" in outbox
+    assert not {"outbox_event_channel", "outbox_event_kind", "outbox_event_subject_id",
+                "outbox_event_created_at"} & outbox
+    assert "pm_intent_workspace_id" not in intents
+    assert {"pm_intent_workspace_id_updated_at", "pm_intent_product_id"} <= intents
