@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import os
 import threading
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -45,6 +46,18 @@ class BaseModel(peewee.Model):
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def ordered_id() -> str:
+    """A UUID in version 7's layout: 48 bits of epoch milliseconds, then 74 random bits. Ids
+    made later sort after earlier ones, so a table's primary-key index grows at its right
+    edge: a create writes the page the previous one wrote, where a random id lands on any
+    leaf (one more page read and written per commit). For tables created at a high rate."""
+    milliseconds = time.time_ns() // 1_000_000
+    random_bits = int.from_bytes(os.urandom(10), "big")
+    value = ((milliseconds & (1 << 48) - 1) << 80 | 0x7 << 76 | (random_bits >> 62 & 0xFFF) << 64
+             | 0b10 << 62 | random_bits & (1 << 62) - 1)
+    return str(uuid.UUID(int=value))
 
 
 def database_url(explicit: str | None = None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import peewee
 
-from spec_server.db import BaseModel, JSONField, new_id
+from spec_server.db import BaseModel, JSONField, ordered_id
 
 
 class RateEvent(BaseModel):
@@ -27,7 +27,7 @@ class OutboxEvent(BaseModel):
     """A fire-and-forget side effect (Slack message, analytics event, email) that a
     deployment forwards; writing it never slows or fails the request that caused it."""
 
-    id = peewee.CharField(primary_key=True, default=new_id)
+    id = peewee.CharField(primary_key=True, default=ordered_id)  # time-ordered: see db.ordered_id
     channel = peewee.CharField()  # slack, analytics, mail
     kind = peewee.CharField()
     subject_id = peewee.CharField(null=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import peewee
 
-from spec_server.db import BaseModel, JSONField, new_id
+from spec_server.db import BaseModel, JSONField, new_id, ordered_id
 
 
 class User(BaseModel):
@@ -116,7 +116,7 @@ class ApiKey(BaseModel):
 
 
 class Intent(BaseModel):
-    id = peewee.CharField(primary_key=True, default=new_id)
+    id = peewee.CharField(primary_key=True, default=ordered_id)  # time-ordered: see db.ordered_id
     # no index of its own: (workspace, updated_at) below serves every lookup by workspace
     workspace = peewee.ForeignKeyField(Workspace, on_delete="CASCADE", index=False)
     product = peewee.ForeignKeyField(Product, null=True, on_delete="SET NULL")

@@ -99,3 +99,20 @@ def test_insert_many_writes_every_row_in_one_statement_with_defaults(database):
         assert insert_many(OutboxEvent, []) == []
         with pytest.raises(TypeError, match="no field"):
             insert_many(OutboxEvent, [{"channel": "slack", "kind": "k", "created_at": 1, "colour": "red"}])
+
+
+def test_ordered_ids_are_uuids_that_sort_by_creation_time(monkeypatch):
+    import time
+    import uuid
+
+    from spec_server import db
+
+    clock_ns = iter([1_700_000_000_000 * 1_000_000 + step * 1_000_000 for step in range(50)])
+    monkeypatch.setattr(time, "time_ns", lambda: next(clock_ns))
+    made = [db.ordered_id() for _ in range(50)]  # one per millisecond
+    assert made == sorted(made) and len(set(made)) == 50
+    parsed = uuid.UUID(made[0])
+    assert (parsed.version, parsed.variant) == (7, uuid.RFC_4122)
+    assert int(made[0].replace("-", "")[:12], 16) == 1_700_000_000_000  # the milliseconds lead
+    monkeypatch.undo()
+    assert len({db.ordered_id() for _ in range(1000)}) == 1000  # random within one millisecond
