@@ -97,7 +97,16 @@ class Prepared:
             return self._execute_prepared(sql, bound)
         return database.execute_sql(sql, bound)
 
-    def _execute_prepared(self, sql: str, bound: list):
+    def execute_after(self, statement: str, params: tuple, **values):
+        """PostgreSQL only: ``statement`` then this query, sent as one (one round trip; the
+        cursor answers for this query). Outside a transaction block PostgreSQL runs them as
+        one implicit transaction, and this query's snapshot is taken after ``statement``
+        returned (READ COMMITTED): after a lock it waited for, it sees what the holder wrote."""
+        sql, query_params, slots, _rows, _instances = self._compile()
+        bound = [values[slot] if slot else param for slot, param in zip(slots, query_params, strict=True)]
+        return self._execute_prepared(sql, bound, before=(statement, params))
+
+    def _execute_prepared(self, sql: str, bound: list, before: tuple[str, tuple] | None = None):
         """PostgreSQL parses and plans every statement it is sent; a statement PREPAREd once per
         connection is only executed (PREPARE outlives the transaction it ran in). On the list,
         that was most of the server's CPU per query."""
@@ -109,7 +118,10 @@ class Prepared:
             database.execute_sql(f"PREPARE {name} AS " + re.sub(r"%s", lambda _: f"${next(numbered)}", sql))
             prepared.add(name)
         arguments = f" ({', '.join(['%s'] * len(bound))})" if bound else ""
-        return database.execute_sql(f"EXECUTE {name}{arguments}", bound)
+        if before is None:
+            return database.execute_sql(f"EXECUTE {name}{arguments}", bound)
+        statement, params = before
+        return database.execute_sql(f"{statement}; EXECUTE {name}{arguments}", [*params, *bound])
 
     def raw_rows(self, **values) -> list[tuple]:
         """The rows as the driver returns them (column values in model field order)."""

@@ -163,8 +163,13 @@ def serialize(key: str) -> None:
     that is released at commit, so two workers never interleave (rate windows, quotas,
     unique names)."""
     if is_postgres():
-        digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
-        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (digest,))
+        database.execute_sql(*serializing_statement(key))
+
+
+def serializing_statement(key: str) -> tuple[str, tuple]:
+    """PostgreSQL's statement (and parameters) for ``serialize(key)``."""
+    digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+    return "SELECT pg_advisory_xact_lock(%s)", (digest,)
 
 
 _thread = threading.local()

@@ -116,3 +116,18 @@ def test_ordered_ids_are_uuids_that_sort_by_creation_time(monkeypatch):
     assert int(made[0].replace("-", "")[:12], 16) == 1_700_000_000_000  # the milliseconds lead
     monkeypatch.undo()
     assert len({db.ordered_id() for _ in range(1000)}) == 1000  # random within one millisecond
+
+
+def test_execute_after_sends_both_statements_and_answers_for_the_query(database):
+    """PostgreSQL's one-round-trip form (the rate window's lock and admission)."""
+    from spec_server import db
+
+    if not db.is_postgres():
+        pytest.skip("PostgreSQL only: SQLite takes its writers' turn instead")
+    with database.connection_context():
+        for at in (10, 20, 30):
+            insert(RateEvent, bucket="b", key="k", at=at)
+        cursor = COUNT_AFTER.execute_after("SELECT set_config('spec_server.probe', %s, false)", ("ran",),
+                                           bucket="b", after=15)
+        assert cursor.fetchone()[0] == 2
+        assert database.execute_sql("SELECT current_setting('spec_server.probe')").fetchone()[0] == "ran"
