@@ -201,11 +201,12 @@ def insert(model, **values):
     return _instance(model, data)
 
 
-def insert_many(model, rows: list[dict]) -> list:
-    """``insert`` of several rows in one statement (model instances back, in order)."""
+def insert_many(model, rows: list[dict], *, execute=None) -> list:
+    """``insert`` of several rows in one statement (model instances back, in order).
+    ``execute(sql, params)`` runs it (default ``database.execute_sql``)."""
     if not rows:
         return []
     sql, fields, names = _insert_plan(model, len(rows))
     stored = [_stored_row(model, fields, names, values) for values in rows]
-    database.execute_sql(sql, [param for _data, params in stored for param in params])
+    (execute or database.execute_sql)(sql, [param for _data, params in stored for param in params])
     return [_instance(model, data) for data, _params in stored]

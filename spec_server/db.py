@@ -60,6 +60,38 @@ def ordered_id() -> str:
     return str(uuid.UUID(int=value))
 
 
+class PostgresDatabase(PooledPostgresqlDatabase):
+    """Peewee's pooled PostgreSQL database whose BEGIN travels with the transaction's first
+    statement: every statement is a round trip to the server, and a create's transaction
+    has only a handful. A transaction in which no statement ran sends nothing at all."""
+
+    def begin(self, isolation_level=None):
+        if isolation_level or self._isolation_level:
+            return super().begin(isolation_level)
+        self._state.begin_pending_on = self._state.conn
+
+    def _take_pending_begin(self) -> bool:
+        pending = getattr(self._state, "begin_pending_on", None) is not None
+        if pending:
+            # only for the connection it was meant for (a closed one may have been replaced)
+            pending = self._state.begin_pending_on is self._state.conn
+            self._state.begin_pending_on = None
+        return pending
+
+    def execute_sql(self, sql, params=None, *args, **kwargs):
+        if self._take_pending_begin():
+            sql = f"BEGIN; {sql}"
+        return super().execute_sql(sql, params, *args, **kwargs)
+
+    def commit(self):
+        if not self._take_pending_begin():
+            super().commit()
+
+    def rollback(self):
+        if not self._take_pending_begin():
+            super().rollback()
+
+
 def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("DATABASE_URL") or DEFAULT_URL
 
@@ -78,7 +110,7 @@ def make_database(url: str) -> peewee.Database:
             lock_type="IMMEDIATE",  # take the write lock at BEGIN, so writers queue instead of failing
         )
     if parsed.scheme in ("postgres", "postgresql"):
-        return PooledPostgresqlDatabase(
+        return PostgresDatabase(
             unquote(parsed.path.lstrip("/")),
             user=unquote(parsed.username or "") or None,
             password=unquote(parsed.password or "") or None,
@@ -154,6 +186,21 @@ def write_turn():
         return
     with _sqlite_writer_turn():
         yield
+
+
+def execute_alone(sql: str, params=()):
+    """Run one statement whose failure must undo only itself, inside a transaction that goes
+    on. PostgreSQL aborts the whole transaction on a failed statement, so it runs in a
+    savepoint, sent with the statement as one query (one round trip, not three); SQLite
+    undoes just the failed statement by itself."""
+    if not is_postgres() or not database.in_transaction():
+        return database.execute_sql(sql, params)
+    try:
+        return database.execute_sql(f"SAVEPOINT spec_server_alone; {sql}; RELEASE SAVEPOINT spec_server_alone",
+                                    params)
+    except peewee.DatabaseError:
+        database.execute_sql("ROLLBACK TO SAVEPOINT spec_server_alone; RELEASE SAVEPOINT spec_server_alone")
+        raise
 
 
 def serialize(key: str) -> None:

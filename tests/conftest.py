@@ -26,7 +26,9 @@ def app(tmp_path_factory):
 
 
 def _truncate_all() -> None:
-    tables = ", ".join(model._meta.table_name for model in migrations.all_models())
+    # the job queue's huey_* tables too: a job left queued by one test is not the next test's
+    queue = [name for name in db.database.get_tables() if name.startswith("huey_")]
+    tables = ", ".join([*(model._meta.table_name for model in migrations.all_models()), *queue])
     db.database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 

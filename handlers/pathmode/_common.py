@@ -3,7 +3,6 @@ monotonic timestamps, plan quotas and fire-and-forget events."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -11,7 +10,7 @@ from handlers.pathmode.store import Intent, Product, Workspace
 from spec_server import clock, context, faults
 from spec_server.compiled import Prepared, insert_many
 from spec_server.config import settings
-from spec_server.db import database, is_postgres, serialize
+from spec_server.db import execute_alone, serialize
 from spec_server.errors import Forbidden, NotFound
 from spec_server.store import OutboxEvent
 
@@ -96,18 +95,15 @@ def fire_and_forget(*events: Event) -> None:
     """Record side effects (Slack, analytics) for a forwarder; never fails the request.
 
     Called inside the transaction of the change they report (one commit, and no event for a
-    change that rolled back), all in one statement, in a savepoint of their own: a failed
-    write of the events is undone alone."""
+    change that rolled back), all in one statement, which a failure undoes alone
+    (``db.execute_alone``)."""
     try:
-        # a savepoint on PostgreSQL, where a failed statement aborts the whole transaction;
-        # SQLite undoes only the failed statement, and a savepoint there is two more statements
-        with database.atomic() if is_postgres() else contextlib.nullcontext():
-            if "notifier" in settings().faults:
-                raise RuntimeError("notifier fault")
-            now = clock.now_ms()
-            insert_many(OutboxEvent, [
-                {"channel": event.channel, "kind": event.kind, "subject_id": event.subject_id,
-                 "payload": event.payload, "created_at": now} for event in events])
+        if "notifier" in settings().faults:
+            raise RuntimeError("notifier fault")
+        now = clock.now_ms()
+        insert_many(OutboxEvent, [
+            {"channel": event.channel, "kind": event.kind, "subject_id": event.subject_id,
+             "payload": event.payload, "created_at": now} for event in events], execute=execute_alone)
     except Exception:  # a lost notification must not fail the write that caused it
         log.warning("could not record events %s", [f"{event.channel}/{event.kind}" for event in events],
                     exc_info=True)
