@@ -128,8 +128,7 @@ class Target:
         """The processes that answer requests (uvicorn's workers, or the one process)."""
         children = [pid for pid in descendants(self.process.pid)
                     if "resource_tracker" not in cmdline(pid)]
-        serving = [pid for pid in children if ("multiprocessing" in cmdline(pid) or "node" in cmdline(pid))
-                   and "resource_tracker" not in cmdline(pid)]
+        serving = [pid for pid in children if "multiprocessing" in cmdline(pid) or "node" in cmdline(pid)]
         return serving or [self.process.pid]
 
     def peak_rss(self) -> list[float]:

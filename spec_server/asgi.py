@@ -11,7 +11,7 @@ def create():
     from spec_server.app import create_app
 
     app = create_app()
-    checkpoints.start(db.database.obj)  # WAL checkpoints off the writers' path (SQLite only)
+    checkpoints.start(db.sqlite_file(db.database.obj))  # WAL checkpoints off the writers' path
     _jobs.start_in_process()  # the backlex job consumer; JOBS_IN_PROCESS=0 leaves it to `spec-server worker`
     settle_garbage_collector()
     return app

@@ -17,8 +17,6 @@ import os
 import sqlite3
 import threading
 
-import peewee
-
 log = logging.getLogger(__name__)
 
 # request connections checkpoint by themselves only past this many WAL pages (~64 MB)
@@ -59,9 +57,6 @@ class Checkpointer:
             connection.close()
 
 
-def start(database) -> Checkpointer | None:
-    """A running checkpointer for ``database`` when it is a SQLite file, else None."""
-    path = getattr(database, "database", None)
-    if not isinstance(database, peewee.SqliteDatabase) or not path or ":memory:" in path:
-        return None
-    return Checkpointer(path).start()
+def start(path: str | None) -> Checkpointer | None:
+    """A running checkpointer for the SQLite file ``path`` (``db.sqlite_file``); None without one."""
+    return Checkpointer(path).start() if path else None

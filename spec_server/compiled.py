@@ -90,9 +90,12 @@ class Prepared:
             self._compiled[kind] = (sql, params, slots, *readers)
         return self._compiled[kind]
 
-    def execute(self, **values):
+    def _bound(self, values: dict) -> tuple[str, list]:
         sql, params, slots, _rows, _instances = self._compile()
-        bound = [values[slot] if slot else param for slot, param in zip(slots, params, strict=True)]
+        return sql, [values[slot] if slot else param for slot, param in zip(slots, params, strict=True)]
+
+    def execute(self, **values):
+        sql, bound = self._bound(values)
         if is_postgres():
             return self._execute_prepared(sql, bound)
         return database.execute_sql(sql, bound)
@@ -102,9 +105,7 @@ class Prepared:
         cursor answers for this query). Outside a transaction block PostgreSQL runs them as
         one implicit transaction, and this query's snapshot is taken after ``statement``
         returned (READ COMMITTED): after a lock it waited for, it sees what the holder wrote."""
-        sql, query_params, slots, _rows, _instances = self._compile()
-        bound = [values[slot] if slot else param for slot, param in zip(slots, query_params, strict=True)]
-        return self._execute_prepared(sql, bound, before=(statement, params))
+        return self._execute_prepared(*self._bound(values), before=(statement, params))
 
     def _execute_prepared(self, sql: str, bound: list, before: tuple[str, tuple] | None = None):
         """PostgreSQL parses and plans every statement it is sent; a statement PREPAREd once per

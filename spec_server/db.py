@@ -71,12 +71,10 @@ class PostgresDatabase(PooledPostgresqlDatabase):
         self._state.begin_pending_on = self._state.conn
 
     def _take_pending_begin(self) -> bool:
-        pending = getattr(self._state, "begin_pending_on", None) is not None
-        if pending:
-            # only for the connection it was meant for (a closed one may have been replaced)
-            pending = self._state.begin_pending_on is self._state.conn
-            self._state.begin_pending_on = None
-        return pending
+        pending_on = getattr(self._state, "begin_pending_on", None)
+        self._state.begin_pending_on = None
+        # only for the connection it was meant for (a closed one may have been replaced)
+        return pending_on is not None and pending_on is self._state.conn
 
     def execute_sql(self, sql, params=None, *args, **kwargs):
         if self._take_pending_begin():
@@ -133,6 +131,12 @@ def is_postgres() -> bool:
     return isinstance(database.obj, peewee.PostgresqlDatabase)
 
 
+def sqlite_file(db: peewee.Database) -> str | None:
+    """The file of a SQLite database; None for PostgreSQL or a database in memory."""
+    path = str(db.database or "") if isinstance(db, peewee.SqliteDatabase) else ""
+    return None if not path or ":memory:" in path else path
+
+
 _sqlite_writer = threading.Lock()
 _writer_files: dict[str, int] = {}
 
@@ -141,9 +145,9 @@ _writer_files: dict[str, int] = {}
 def _sqlite_writer_turn():
     """This process's turn to write: its threads queue on a lock, processes on an flock of
     ``<database>.writer.lock`` (both wake a waiter the moment the writer is done)."""
-    path = str(database.obj.database or "")
+    path = sqlite_file(database.obj)
     with _sqlite_writer:
-        if not path or path == ":memory:" or path.startswith("file::memory:"):
+        if path is None:
             yield
             return
         if path not in _writer_files:
@@ -167,12 +171,12 @@ def write_transaction():
     (``_sqlite_writer_turn``); SQLite's busy timeout still covers writes made any other way.
     A thread already inside a transaction holds SQLite's lock and takes only a savepoint, so
     it never waits here."""
-    if is_postgres() or database.in_transaction():
-        with database.atomic():
+    with write_turn():
+        if database.in_transaction():  # write_turn opened it (PostgreSQL, or a savepoint)
             yield
-        return
-    with _sqlite_writer_turn(), database.atomic():
-        yield
+        else:
+            with database.atomic():
+                yield
 
 
 @contextlib.contextmanager

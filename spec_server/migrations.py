@@ -34,7 +34,7 @@ from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_operations
 
 from spec_server import clock, store
-from spec_server.db import database, is_postgres
+from spec_server.db import database, is_postgres, sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +130,8 @@ def migration_lock():
             finally:
                 database.execute_sql("SELECT pg_advisory_unlock(%s)", (key,))
         return
-    path = database.obj.database
-    if not path or path == ":memory:" or str(path).startswith("file::memory:"):
+    path = sqlite_file(database.obj)
+    if path is None:
         with database.connection_context():
             yield
         return

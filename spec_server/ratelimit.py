@@ -61,18 +61,16 @@ def hit(bucket: str, key: str, *, message: str | None = None, extra_body: bool =
     now = clock.now_ms()
     window_start = now - window_s * 1000
     values = {"bucket": bucket, "key": key, "now": now, "start": window_start, "limit": limit}
-    cleanup = random.randrange(CLEANUP_ONE_IN) == 0
     if is_postgres() and not database.in_transaction():
         # the lock and the admission in one round trip, one implicit transaction
         admitted = _ADMIT.execute_after(*serializing_statement(f"rate:{bucket}:{key}"), **values).rowcount == 1
-        if admitted and cleanup:
-            _EXPIRED.execute(bucket=bucket, key=key, start=window_start)
     else:
         with write_turn():
             serialize(f"rate:{bucket}:{key}")
             admitted = _ADMIT.execute(**values).rowcount == 1
-            if admitted and cleanup:
-                _EXPIRED.execute(bucket=bucket, key=key, start=window_start)
+    if admitted and random.randrange(CLEANUP_ONE_IN) == 0:
+        with write_turn():
+            _EXPIRED.execute(bucket=bucket, key=key, start=window_start)
     if not admitted:
         raise _limited(bucket, key, limit, window_s, now, message, extra_body)
 

@@ -50,8 +50,8 @@ def test_request_connections_checkpoint_only_as_a_safety_net(tmp_path):
 
 
 def test_only_a_sqlite_file_gets_a_checkpointer(tmp_path):
-    assert checkpoints.start(peewee.SqliteDatabase(":memory:")) is None
-    assert checkpoints.start(peewee.PostgresqlDatabase("unused")) is None
-    running = checkpoints.start(peewee.SqliteDatabase(str(tmp_path / "db.sqlite3")))
+    assert checkpoints.start(db.sqlite_file(peewee.SqliteDatabase(":memory:"))) is None
+    assert checkpoints.start(db.sqlite_file(peewee.PostgresqlDatabase("unused"))) is None
+    running = checkpoints.start(db.sqlite_file(peewee.SqliteDatabase(str(tmp_path / "db.sqlite3"))))
     assert running is not None
     running.stop()
