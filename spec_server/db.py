@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import peewee
+import psycopg2.extensions
 from playhouse.pool import PooledPostgresqlDatabase
 
 from spec_server import checkpoints, jsonio
@@ -61,31 +62,64 @@ def ordered_id() -> str:
 
 
 class PostgresDatabase(PooledPostgresqlDatabase):
-    """Peewee's pooled PostgreSQL database whose BEGIN travels with the transaction's first
-    statement: every statement is a round trip to the server, and a create's transaction
-    has only a handful. A transaction in which no statement ran sends nothing at all."""
+    """Peewee's pooled PostgreSQL database that sends fewer round trips for the same
+    transactions: every statement is a round trip to the server, and a create's transaction
+    has only a handful.
+
+    - BEGIN travels with the transaction's first statement; a transaction in which no
+      statement ran sends nothing at all.
+    - A statement run with ``execute_alone(..., on_failure=...)`` is held back and travels
+      with COMMIT (in its own savepoint), unless another statement comes first: then it is
+      sent first, alone. Either way every later statement sees it.
+    """
 
     def begin(self, isolation_level=None):
         if isolation_level or self._isolation_level:
             return super().begin(isolation_level)
         self._state.begin_pending_on = self._state.conn
 
-    def _take_pending_begin(self) -> bool:
+    def _take_pending_begin(self) -> str:
+        """``"BEGIN; "`` if this transaction's BEGIN is still to be sent (then it is taken), else ``""``."""
         pending_on = getattr(self._state, "begin_pending_on", None)
         self._state.begin_pending_on = None
         # only for the connection it was meant for (a closed one may have been replaced)
-        return pending_on is not None and pending_on is self._state.conn
+        return "BEGIN; " if pending_on is not None and pending_on is self._state.conn else ""
+
+    def hold_back(self, sql: str, params, on_failure) -> None:
+        """Inside a transaction: send ``sql`` later, as ``execute_alone`` would now."""
+        self._send_held_back()  # one at a time: each failure is its own
+        self._state.held_back = (self._state.conn, sql, params, on_failure)
+
+    def _send_held_back(self, then: str = "") -> bool:
+        """Send the held-back statement, if any, in its savepoint, followed by ``then`` (COMMIT)
+        in the same query; a failure of the statement undoes it alone and goes to its
+        ``on_failure``. False when nothing was held back (and nothing was sent)."""
+        held, self._state.held_back = getattr(self._state, "held_back", None), None
+        if held is None or held[0] is not self._state.conn:
+            return False
+        _conn, sql, params, on_failure = held
+        begin = self._take_pending_begin()
+        try:
+            super().execute_sql(f"{begin}{_ALONE_BEGIN} {sql}; {_ALONE_END}{then}", params)
+        except peewee.DatabaseError as error:
+            if self._state.conn.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_INERROR:
+                raise  # the statement ran; what failed is ``then`` (a COMMIT), which is the caller's
+            super().execute_sql(f"{_ALONE_UNDO}{then}")
+            on_failure(error)
+        return True
 
     def execute_sql(self, sql, params=None, *args, **kwargs):
-        if self._take_pending_begin():
-            sql = f"BEGIN; {sql}"
-        return super().execute_sql(sql, params, *args, **kwargs)
+        self._send_held_back()
+        return super().execute_sql(f"{self._take_pending_begin()}{sql}", params, *args, **kwargs)
 
     def commit(self):
+        if self._send_held_back(then="; COMMIT"):
+            return
         if not self._take_pending_begin():
             super().commit()
 
     def rollback(self):
+        self._state.held_back = None  # never sent: nothing to undo
         if not self._take_pending_begin():
             super().rollback()
 
@@ -192,19 +226,37 @@ def write_turn():
         yield
 
 
-def execute_alone(sql: str, params=()):
+_ALONE_BEGIN = "SAVEPOINT spec_server_alone;"
+_ALONE_END = "RELEASE SAVEPOINT spec_server_alone"
+_ALONE_UNDO = "ROLLBACK TO SAVEPOINT spec_server_alone; RELEASE SAVEPOINT spec_server_alone"
+
+
+def execute_alone(sql: str, params=(), *, on_failure=None):
     """Run one statement whose failure must undo only itself, inside a transaction that goes
     on. PostgreSQL aborts the whole transaction on a failed statement, so it runs in a
     savepoint, sent with the statement as one query (one round trip, not three); SQLite
-    undoes just the failed statement by itself."""
-    if not is_postgres() or not database.in_transaction():
-        return database.execute_sql(sql, params)
+    undoes just the failed statement by itself.
+
+    With ``on_failure``, a failure goes to it (the exception) instead of being raised, and
+    PostgreSQL holds the statement back to travel with the transaction's COMMIT
+    (``PostgresDatabase``): a side record, such as an event about the change, costs no round
+    trip of its own."""
+    if is_postgres() and database.in_transaction():
+        if on_failure is not None:
+            database.obj.hold_back(sql, params, on_failure)
+            return None
+        try:
+            return database.execute_sql(f"{_ALONE_BEGIN} {sql}; {_ALONE_END}", params)
+        except peewee.DatabaseError:
+            database.execute_sql(_ALONE_UNDO)
+            raise
     try:
-        return database.execute_sql(f"SAVEPOINT spec_server_alone; {sql}; RELEASE SAVEPOINT spec_server_alone",
-                                    params)
-    except peewee.DatabaseError:
-        database.execute_sql("ROLLBACK TO SAVEPOINT spec_server_alone; RELEASE SAVEPOINT spec_server_alone")
-        raise
+        return database.execute_sql(sql, params)
+    except peewee.DatabaseError as error:
+        if on_failure is None:
+            raise
+        on_failure(error)
+        return None
 
 
 def serialize(key: str) -> None:

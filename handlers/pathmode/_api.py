@@ -17,9 +17,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import peewee
+
 from generated.pathmode import OPENAPI_PATH
 from generated.pathmode.operations import BY_ID
-from handlers.pathmode.store import ApiKey, Membership, Session
+from handlers.pathmode.store import ApiKey, Membership, Session, Workspace
 from spec_server import clock, credentials, faults, ratelimit
 from spec_server.apis import ApiDefinition
 from spec_server.compiled import Prepared
@@ -51,6 +53,9 @@ class Caller:
     scopes: frozenset[str] = frozenset()
     role: str | None = None
     key_id: str | None = None
+    # the workspace's row, read with the credential (one query, not two); None when the row
+    # is gone, or for a cookie-only operation, which finds its workspace itself
+    workspace: Workspace | None = None
 
 
 def envelope(error: ApiError) -> dict:
@@ -69,14 +74,21 @@ def _bearer_token(request) -> str | None:
     return token.strip() if kind.lower() == "bearer" else None
 
 
-# every key-authenticated request runs this lookup: compiled once (see compiled.Prepared)
-KEY_BY_DIGEST = Prepared(lambda digest: ApiKey.select().where(ApiKey.key_digest == digest), "digest")
+# every authenticated request runs one of these lookups: compiled once (see compiled.Prepared).
+# The workspace comes along (an outer join: a key whose row is gone is still a key, and the
+# handler answers 404 Workspace not found)
+KEY_BY_DIGEST = Prepared(
+    lambda digest: ApiKey.select(ApiKey, Workspace).join(Workspace, peewee.JOIN.LEFT_OUTER)
+    .where(ApiKey.key_digest == digest), "digest", joined=(Workspace,))
+MEMBERSHIP = Prepared(
+    lambda ws, user: Membership.select(Membership, Workspace).join(Workspace, peewee.JOIN.LEFT_OUTER)
+    .where((Membership.workspace == ws) & (Membership.user == user)), "workspace", "user", joined=(Workspace,))
 
 
 def caller_from_key(token: str) -> Caller:
     if not KEY_PATTERN.fullmatch(token):
         raise Unauthorized("Invalid API key")
-    key = KEY_BY_DIGEST.first(digest=credentials.digest(token))
+    key, workspace = KEY_BY_DIGEST.instances(digest=credentials.digest(token)) or (None, None)
     now = clock.now_ms()
     if key is None and faults.revoked_key_caller(token):  # planted fault hook
         return faults.revoked_key_caller(token)
@@ -87,7 +99,8 @@ def caller_from_key(token: str) -> Caller:
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION_MS:
         ApiKey.update(last_used_at=now).where(ApiKey.id == key.id).execute()
     return faults.remember_key(token, Caller(user_id=key.user_id, via="key", workspace_id=key.workspace_id,
-                                             scopes=frozenset(key.scopes or ()), key_id=key.id))
+                                             scopes=frozenset(key.scopes or ()), key_id=key.id,
+                                             workspace=workspace))
 
 
 def user_from_session(token: str | None) -> str:
@@ -106,12 +119,11 @@ def caller_from_session(request, cookie_only: bool) -> Caller:
     workspace_id = request.query_params.get("workspace_id")
     if not workspace_id:
         raise BadRequest("workspace_id query parameter is required for session authentication")
-    membership = Membership.get_or_none(
-        (Membership.workspace == workspace_id) & (Membership.user == user_id))
+    membership, workspace = MEMBERSHIP.instances(workspace=workspace_id, user=user_id) or (None, None)
     if membership is None:
         raise Forbidden("Not a member of this workspace")
     return Caller(user_id=user_id, via="session", workspace_id=workspace_id,
-                  scopes=scopes_for_role(membership.role), role=membership.role)
+                  scopes=scopes_for_role(membership.role), role=membership.role, workspace=workspace)
 
 
 def rate_bucket(rate_limit: str | None) -> str | None:

@@ -35,7 +35,10 @@ PRODUCT_IN_WORKSPACE = Prepared(
 
 
 def current_workspace() -> Workspace:
-    found = WORKSPACE.instance(workspace=current_workspace_id())
+    """The caller's workspace: the row authentication read with the credential, else a query."""
+    found = context.caller().workspace
+    if found is None:
+        found = WORKSPACE.instance(workspace=current_workspace_id())
     if found is None:
         raise NotFound("Workspace not found")
     return found
@@ -59,15 +62,17 @@ def next_timestamp(previous: int | None) -> int:
     return now if previous is None or now > previous else previous + 1
 
 
-def reserve_quota(ws: Workspace, metric: str, model) -> None:
+def reserve_quota(ws: Workspace, metric: str, model, *, inserted: int = 0) -> None:
     """403 plan_limit_reached when the workspace already holds as many ``model`` rows as its
-    plan allows for ``metric``. Call inside the write transaction that creates the row: the
-    count is serialized per workspace and metric, so concurrent creates cannot overshoot."""
+    plan allows for ``metric``. Call inside the write transaction that creates the row, before
+    the insert or after it (``inserted``: the rows it added, then left out of ``current``;
+    the 403 rolls them back): the count is serialized per workspace and metric, so concurrent
+    creates cannot overshoot."""
     limit = settings().plan_limits.get(ws.plan, {}).get(metric)
     if limit is None:
         return
     serialize(f"quota:{metric}:{ws.id}")
-    current = model.select().where(model.workspace == ws.id).count()
+    current = model.select().where(model.workspace == ws.id).count() - inserted
     if current >= limit:
         raise Forbidden("plan_limit_reached",
                         extra={"metric": metric, "current": current, "limit": limit, "plan": ws.plan})
@@ -96,14 +101,19 @@ def fire_and_forget(*events: Event) -> None:
 
     Called inside the transaction of the change they report (one commit, and no event for a
     change that rolled back), all in one statement, which a failure undoes alone
-    (``db.execute_alone``)."""
+    (``db.execute_alone``; on PostgreSQL it travels with the COMMIT)."""
+
+    def lost(error: Exception) -> None:  # a lost notification must not fail the write that caused it
+        log.warning("could not record events %s", [f"{event.channel}/{event.kind}" for event in events],
+                    exc_info=error)
+
     try:
         if "notifier" in settings().faults:
             raise RuntimeError("notifier fault")
         now = clock.now_ms()
         insert_many(OutboxEvent, [
             {"channel": event.channel, "kind": event.kind, "subject_id": event.subject_id,
-             "payload": event.payload, "created_at": now} for event in events], execute=execute_alone)
-    except Exception:  # a lost notification must not fail the write that caused it
-        log.warning("could not record events %s", [f"{event.channel}/{event.kind}" for event in events],
-                    exc_info=True)
+             "payload": event.payload, "created_at": now} for event in events],
+            execute=lambda sql, params: execute_alone(sql, params, on_failure=lost))
+    except Exception as error:
+        lost(error)

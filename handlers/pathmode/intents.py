@@ -11,14 +11,13 @@ from handlers.pathmode._common import (
     fire_and_forget,
     intent_in_workspace,
     next_timestamp,
-    product_in_workspace,
     reserve_quota,
 )
-from handlers.pathmode.store import Intent, Note
+from handlers.pathmode.store import Intent, Note, Product
 from spec_server import clock
 from spec_server.compiled import insert
 from spec_server.db import write_transaction
-from spec_server.errors import BadRequest
+from spec_server.errors import BadRequest, NotFound
 from spec_server.text import trim
 
 
@@ -32,11 +31,10 @@ def post_intents(body, workspace_id=None):
     ws = current_workspace()
     product_id = trim(body["productId"])
     with write_transaction():
-        product_in_workspace(product_id, ws.id)
-        reserve_quota(ws, "intents", Intent)
         now = clock.now_ms()
         intent = insert(
             Intent,
+            only_if_row=(Product, {"id": product_id, "workspace": ws.id}),  # the product check, same statement
             workspace=ws.id,
             product=product_id,
             status="draft",
@@ -52,6 +50,9 @@ def post_intents(body, workspace_id=None):
             created_at=now,
             updated_at=now,
         )
+        if intent is None:
+            raise NotFound("Product not found")
+        reserve_quota(ws, "intents", Intent, inserted=1)
         edge_cases = []
         if body.get("edgeCases"):
             edge_cases = _intents.replace_edge_cases(intent, _intents.normalise_edge_cases(body["edgeCases"]))

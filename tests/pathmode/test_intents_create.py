@@ -240,6 +240,16 @@ def test_plan_limit_reached(client, tenants, settings):
     assert stored_intents(tenants) == 2
 
 
+def test_an_unknown_product_is_404_even_when_the_quota_is_reached(client, tenants, settings):
+    """PM-INTENTS-CREATE-8 before PM-INTENTS-CREATE-23: the product is checked by the insert
+    itself and the quota after it; the order of the answers stays the request's (product first)."""
+    settings.plan_limits["pro"]["intents"] = 1
+    new_intent(client, tenants)
+    response = post(client, tenants, valid_body(tenants, productId=str(uuid.uuid4())))
+    assert (response.status_code, response.json()) == (404, {"error": "Product not found"})
+    assert stored_intents(tenants) == 1
+
+
 def outbox(kind: str) -> list[OutboxEvent]:
     with database.connection_context():
         return list(OutboxEvent.select().where(OutboxEvent.kind == kind))

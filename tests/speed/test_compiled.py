@@ -131,3 +131,42 @@ def test_execute_after_sends_both_statements_and_answers_for_the_query(database)
                                            bucket="b", after=15)
         assert cursor.fetchone()[0] == 2
         assert database.execute_sql("SELECT current_setting('spec_server.probe')").fetchone()[0] == "ran"
+
+
+def test_a_joined_query_reads_one_instance_per_model_and_none_for_a_missing_outer_row(workspace):
+    """The API-key lookup brings the key's workspace in the same query (one round trip)."""
+    from handlers.pathmode._api import KEY_BY_DIGEST
+    from handlers.pathmode.store import ApiKey
+
+    stored = ApiKey.select().where(ApiKey.workspace == workspace.id).first()
+    key, found = KEY_BY_DIGEST.instances(digest=stored.key_digest)
+    assert isinstance(key, ApiKey) and key.__data__ == ApiKey.get_by_id(stored.id).__data__
+    assert isinstance(found, Workspace) and found.__data__ == Workspace.get_by_id(workspace.id).__data__
+    assert KEY_BY_DIGEST.instances(digest="no such digest") is None
+    # nothing on the outer side of the join: the first model still reads, the other is None
+    orphan = Prepared(lambda ws: Intent.select(Intent, Workspace)
+                      .join(Workspace, peewee.JOIN.LEFT_OUTER, on=(Intent.title == Workspace.id))
+                      .where(Intent.workspace == ws), "workspace", joined=(Workspace,))
+    make_intent(workspace, "no workspace has this id as its title")
+    intent, none = orphan.instances(workspace=workspace.id)
+    assert (intent.title, none) == ("no workspace has this id as its title", None)
+
+
+def test_a_joined_query_must_select_every_column_of_each_model(database):
+    partial = Prepared(lambda ws: Intent.select(Intent, Workspace.name).join(Workspace)
+                       .where(Intent.workspace == ws), "workspace", joined=(Workspace,))
+    with database.connection_context(), pytest.raises(ValueError, match="every column"):
+        partial.instances(workspace="x")
+
+
+def test_an_insert_only_if_a_row_exists_checks_it_in_the_same_statement(workspace):
+    """The create's product check travels with its insert (one round trip fewer)."""
+    from handlers.pathmode.store import Product
+
+    product = Product.select().where(Product.workspace == workspace.id).first()
+    made = make_intent(workspace, "guarded", product=product.id,
+                       only_if_row=(Product, {"id": product.id, "workspace": workspace.id}))
+    assert made.title == "guarded" and Intent.get_by_id(made.id).product_id == product.id
+    for wrong in ({"id": product.id, "workspace": "another workspace"}, {"id": "no such product", "workspace": workspace.id}):
+        assert make_intent(workspace, "refused", product=product.id, only_if_row=(Product, wrong)) is None
+    assert Intent.select().where(Intent.title == "refused").count() == 0

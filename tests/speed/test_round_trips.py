@@ -47,3 +47,79 @@ def test_a_transaction_whose_begin_travels_with_its_first_statement_still_rolls_
             with db.database.atomic():  # a savepoint inside it
                 db.database.execute_sql(insert_sql(False), ("b", "k2"))
         assert sorted(event.key for event in RateEvent.select()) == ["k", "k2"]
+
+
+def count(key: str) -> int:
+    return RateEvent.select().where(RateEvent.key == key).count()
+
+
+def test_a_side_record_that_fails_is_undone_alone_and_reported_the_change_commits(database):
+    """``execute_alone(..., on_failure=...)``: an event about a change never fails the change.
+    On PostgreSQL the statement travels with COMMIT, so its failure shows there."""
+    failures = []
+    with database.connection_context():
+        with db.database.atomic():
+            db.execute_alone(insert_sql(True), (1, "b", "first"), on_failure=failures.append)
+        with db.database.atomic():
+            db.database.execute_sql(insert_sql(True), (2, "b", "the change"))
+            db.execute_alone(insert_sql(True), (1, "b", "duplicate"), on_failure=failures.append)
+        assert [type(error) for error in failures] == [peewee.IntegrityError]
+        assert (count("first"), count("the change"), count("duplicate")) == (1, 1, 0)
+
+
+def test_a_side_record_is_seen_by_later_statements_and_rolls_back_with_its_transaction(database):
+    failures = []
+    with database.connection_context():
+        with db.database.atomic():
+            db.execute_alone(insert_sql(False), ("b", "seen"), on_failure=failures.append)
+            assert count("seen") == 1  # sent before the statement that reads it
+            db.execute_alone(insert_sql(False), ("b", "second"), on_failure=failures.append)
+            db.execute_alone(insert_sql(False), ("b", "third"), on_failure=failures.append)
+        assert (count("seen"), count("second"), count("third")) == (1, 1, 1)
+        with pytest.raises(RuntimeError), db.database.atomic():
+            db.execute_alone(insert_sql(False), ("b", "rolled back"), on_failure=failures.append)
+            raise RuntimeError("the handler failed")
+        with db.database.atomic():
+            with pytest.raises(RuntimeError), db.database.atomic():  # a savepoint rolled back
+                db.execute_alone(insert_sql(False), ("b", "in a savepoint"), on_failure=failures.append)
+                raise RuntimeError("the inner block failed")
+        assert (count("rolled back"), count("in a savepoint"), failures) == (0, 0, [])
+
+
+def test_on_postgresql_a_side_record_costs_no_round_trip_of_its_own(database, monkeypatch):
+    if not db.is_postgres():
+        pytest.skip("PostgreSQL only: SQLite has no round trips")
+    sent = []
+    real = peewee.PostgresqlDatabase.execute_sql
+    monkeypatch.setattr(peewee.PostgresqlDatabase, "execute_sql",
+                        lambda self, sql, params=None, *a, **k: sent.append(sql) or real(self, sql, params, *a, **k))
+    with database.connection_context():
+        with db.database.atomic():
+            db.database.execute_sql(insert_sql(False), ("b", "the change"))
+            db.execute_alone(insert_sql(False), ("b", "its event"), on_failure=pytest.fail)
+        assert len(sent) == 2 and sent[0].startswith("BEGIN; INSERT") and sent[1].endswith("; COMMIT")
+        assert (count("the change"), count("its event")) == (1, 1)
+
+
+def test_on_postgresql_a_create_is_four_round_trips(client, tenants, settings, monkeypatch):
+    """Key and workspace, rate window, BEGIN + product-checked insert, events + COMMIT (a plan
+    without an intents quota, a key used within the minute, statements already PREPAREd)."""
+    if not db.is_postgres():
+        pytest.skip("PostgreSQL only: SQLite has no round trips")
+    settings.plan_limits["pro"]["intents"] = None
+    body = {"title": "Speed up onboarding", "objective": "First value in ten minutes",
+            "productId": tenants.pm_product_id()}
+    headers = tenants.pm_headers("ws-a")
+    sent = []
+    real = peewee.PostgresqlDatabase.execute_sql
+    monkeypatch.setattr(peewee.PostgresqlDatabase, "execute_sql",
+                        lambda self, sql, params=None, *a, **k: sent.append(sql) or real(self, sql, params, *a, **k))
+    for _ in range(100):  # each request thread has its connection, which PREPAREs on first use
+        sent.clear()
+        assert client.post("/api/v1/intents", json=body, headers=headers).status_code == 201
+        mine = [sql for sql in sent if "huey" not in sql]  # the job queue polls on its own connection
+        if not any("PREPARE " in sql or "last_used_at" in sql for sql in mine):
+            break
+    assert len(mine) == 4, mine
+    assert mine[1].startswith("SELECT pg_advisory_xact_lock(%s); EXECUTE")
+    assert mine[2].startswith("BEGIN; EXECUTE spec_server_insert_pm_intent") and mine[3].endswith("; COMMIT")
