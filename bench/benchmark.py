@@ -9,7 +9,10 @@ and the growth table (the same lists with 1,000 and with 100,000 rows in their t
 Targets: (a) ceiling — Starlette returning the bytes our server returns; (b) Prism 5 mocking
 the same operations of the upstream documents, with our bodies as the examples and quiet
 logging (``-v error``); (c) our server on SQLite and (d) on PostgreSQL, 1 and 2 workers.
-A 1-worker server is pinned to CPU 0; wrk always runs on CPU 1.
+A 1-worker server is pinned to CPU 0; wrk always runs on CPU 1. While a 1-worker server runs
+on PostgreSQL, PostgreSQL's processes run on CPU 1 beside wrk (``pin_postgres``): the worker
+under test has its CPU to itself, as Prism has, and as it has beside a database on another
+machine. With 2 workers, PostgreSQL uses every CPU again.
 """
 
 from __future__ import annotations
@@ -428,6 +431,8 @@ def run_targets(args, folder: Path, stores: dict[str, str]) -> tuple[dict, dict]
         created = prepare_database(url, folder / store)
         for workers in args.workers:
             name = f"ours {store} {workers}w"
+            if store == "postgresql" and not pin_postgres(url, "1" if workers == 1 else None):
+                print("could not pin PostgreSQL's processes: it shares CPU 0 with the worker", file=sys.stderr)
             port = free_port()
             target = start(name, [sys.executable, "-m", "spec_server.cli", "serve", "--port", str(port),
                                   "--workers", str(workers), "--database", url],
@@ -445,6 +450,8 @@ def run_targets(args, folder: Path, stores: dict[str, str]) -> tuple[dict, dict]
                 rss[name] = target.peak_rss()
             finally:
                 target.stop()
+        if store == "postgresql":
+            pin_postgres(url, None)  # the growth table measures it as before: on every CPU
     # the references answer with the bodies our server answered
     bodies_file = folder / "bodies.json"
     bodies_file.write_text(json.dumps(fixture.bodies))
@@ -565,6 +572,35 @@ def growth(args, folder: Path, stores: dict[str, str]) -> None:
         finally:
             target.stop()
     print(table(rows, ["store", "operation", "conn", "p50 1k", "p50 100k", "ratio", "req/s 1k", "req/s 100k"]))
+
+
+def pin_postgres(url: str, cpus: str | None) -> bool:
+    """Run the PostgreSQL server of ``url`` (its postmaster and every process, including the
+    backends it forks later) on ``cpus`` ("1"), or on every CPU (None). False when it cannot
+    (no taskset, or its data directory is not readable here)."""
+    import psycopg2
+
+    if not shutil.which("taskset"):
+        return False
+    with contextlib.closing(psycopg2.connect(url)) as connection, connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        data_directory = Path(cursor.fetchone()[0])
+    try:
+        postmaster = int((data_directory / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    children = [int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat")
+                if _parent_pid(stat) == postmaster]
+    every_cpu = f"0-{(os.cpu_count() or 1) - 1}"
+    for pid in (postmaster, *children):
+        subprocess.run(["taskset", "-a", "-p", "-c", cpus or every_cpu, str(pid)], capture_output=True, check=False)
+    return True
+
+
+def _parent_pid(stat: Path) -> int | None:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return int(stat.read_text().rpartition(")")[2].split()[1])
+    return None
 
 
 def fresh_postgres_database(url: str, name: str) -> str:
