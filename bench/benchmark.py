@@ -589,18 +589,10 @@ def pin_postgres(url: str, cpus: str | None) -> bool:
         postmaster = int((data_directory / "postmaster.pid").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return False
-    children = [int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat")
-                if _parent_pid(stat) == postmaster]
     every_cpu = f"0-{(os.cpu_count() or 1) - 1}"
-    for pid in (postmaster, *children):
+    for pid in (postmaster, *descendants(postmaster)):
         subprocess.run(["taskset", "-a", "-p", "-c", cpus or every_cpu, str(pid)], capture_output=True, check=False)
     return True
-
-
-def _parent_pid(stat: Path) -> int | None:
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        return int(stat.read_text().rpartition(")")[2].split()[1])
-    return None
 
 
 def fresh_postgres_database(url: str, name: str) -> str:

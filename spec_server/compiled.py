@@ -11,9 +11,10 @@ peewee's per-field construction.
 
 from __future__ import annotations
 
-import re
 import weakref
+from collections.abc import Callable
 from types import SimpleNamespace
+from typing import NamedTuple
 
 import peewee
 
@@ -80,6 +81,34 @@ def _decoder(field: peewee.Field):
     return field.python_value
 
 
+def _numbered(sql: str, written: dict[int, int] | None = None) -> str:
+    """``sql`` for PostgreSQL's PREPARE: psycopg2's ``%s`` numbered ``$1``, ``$2``..., except
+    the parameters at the positions of ``written``, which are written in as their value."""
+    pieces = sql.split("%s")
+    parts, numbered = [pieces[0]], 0
+    for position, piece in enumerate(pieces[1:]):
+        if written and position in written:
+            parts.append(str(written[position]))
+        else:
+            numbered += 1
+            parts.append(f"${numbered}")
+        parts.append(piece)
+    return "".join(parts)
+
+
+class _Compiled(NamedTuple):
+    sql: str
+    params: list  # the query's own values, a placeholder's marker where a name is bound
+    slots: list  # per parameter, the name bound there (None: the query's own value)
+    read_row: Callable | None  # a select of every column of its model: raw row → light row
+    read_instance: Callable | None  # ... → model instance
+    read_joined: Callable | None  # a joined select: raw row → one instance per model
+    # PostgreSQL's PREPARE text, and per parameter: is it one of the query's own integers
+    # (``LIMIT 1``, ``+ 1``), written into that text instead of bound (see ``_execute_prepared``)
+    prepared_text: str
+    written: list[bool]
+
+
 class Prepared:
     """A hot query whose SQL is compiled once per kind of database, then only bound.
 
@@ -92,10 +121,9 @@ class Prepared:
 
     def __init__(self, build, *names: str, joined: tuple = ()):
         self.build, self.names, self.joined = build, names, joined
-        self._compiled: dict[type, tuple] = {}
-        self._constants: list[bool] | None = None  # PostgreSQL's (one kind of database per process)
+        self._compiled: dict[type, _Compiled] = {}
 
-    def _compile(self):
+    def _compile(self) -> _Compiled:
         kind = type(database.obj)
         if kind not in self._compiled:
             markers = {f"\x00{name}\x00": name for name in self.names}
@@ -106,24 +134,29 @@ class Prepared:
                 raise ValueError(f"placeholders not bound as parameters: {sql}")
             model = getattr(query, "model", None)
             full = model is not None and _selects_every_column(model, query)
-            readers = _readers(model) if full else (None, None)
-            joined_reader = None
+            read_row, read_instance = _readers(model) if full else (None, None)
+            read_joined = None
             if self.joined:
                 if model is None or not _selects_every_column(model, query, *self.joined):
                     raise ValueError(f"a joined query must select every column of each model in order: {sql}")
-                joined_reader = _joined_reader((model, *self.joined))
-            self._compiled[kind] = (sql, params, slots, *readers, joined_reader)
+                read_joined = _joined_reader((model, *self.joined))
+            written = [slot is None and type(param) is int for slot, param in zip(slots, params, strict=True)]
+            prepared_text = _numbered(sql, {position: params[position]
+                                            for position, constant in enumerate(written) if constant})
+            self._compiled[kind] = _Compiled(sql, params, slots, read_row, read_instance, read_joined,
+                                             prepared_text, written)
         return self._compiled[kind]
 
-    def _bound(self, values: dict) -> tuple[str, list]:
-        sql, params, slots, *_ = self._compile()
-        return sql, [values[slot] if slot else param for slot, param in zip(slots, params, strict=True)]
+    def _bound(self, values: dict) -> tuple[_Compiled, list]:
+        compiled = self._compile()
+        return compiled, [values[slot] if slot else param
+                          for slot, param in zip(compiled.slots, compiled.params, strict=True)]
 
     def execute(self, **values):
-        sql, bound = self._bound(values)
+        compiled, bound = self._bound(values)
         if is_postgres():
-            return self._execute_prepared(sql, bound)
-        return database.execute_sql(sql, bound)
+            return self._execute_prepared(compiled, bound)
+        return database.execute_sql(compiled.sql, bound)
 
     def execute_after(self, statement: str, params: tuple, **values):
         """PostgreSQL only: ``statement`` then this query, sent as one (one round trip; the
@@ -132,7 +165,7 @@ class Prepared:
         returned (READ COMMITTED): after a lock it waited for, it sees what the holder wrote."""
         return self._execute_prepared(*self._bound(values), before=(statement, params))
 
-    def _execute_prepared(self, sql: str, bound: list, before: tuple[str, tuple] | None = None):
+    def _execute_prepared(self, compiled: _Compiled, bound: list, before: tuple[str, tuple] | None = None):
         """PostgreSQL: EXECUTE this query's prepared statement (``execute_prepared``).
 
         The query's own integers (``LIMIT 1``, ``+ 1``) are written into the prepared text, only
@@ -140,29 +173,8 @@ class Prepared:
         generic plan only when it costs about what a plan for the actual values costs, and a
         generic plan that does not know ``LIMIT 1`` sorted a whole key's rate window (then
         every call was planned afresh, and the admission ran four times slower)."""
-        written = self._written_constants()
-
-        def text() -> str:
-            pieces = sql.split("%s")
-            numbered, parts = 0, [pieces[0]]
-            for position, piece in enumerate(pieces[1:]):
-                if written[position]:
-                    parts.append(str(bound[position]))
-                else:
-                    numbered += 1
-                    parts.append(f"${numbered}")
-                parts.append(piece)
-            return "".join(parts)
-
-        per_call = [value for value, constant in zip(bound, written, strict=True) if not constant]
-        return execute_prepared(f"spec_server_{id(self):x}", text, per_call, before=before)
-
-    def _written_constants(self) -> list[bool]:
-        """Per parameter: is it one of the query's own integers (see ``_execute_prepared``)."""
-        if self._constants is None:
-            _sql, params, slots, *_ = self._compile()
-            self._constants = [slot is None and type(param) is int for slot, param in zip(slots, params, strict=True)]
-        return self._constants
+        per_call = [value for value, constant in zip(bound, compiled.written, strict=True) if not constant]
+        return execute_prepared(f"spec_server_{id(self):x}", compiled.prepared_text, per_call, before=before)
 
     def raw_rows(self, **values) -> list[tuple]:
         """The rows as the driver returns them (column values in model field order)."""
@@ -174,10 +186,10 @@ class Prepared:
 
     def read(self, raw: tuple) -> SimpleNamespace:
         """One of ``raw_rows`` as a light row (``row.title``, ``row.workspace_id``)."""
-        return self._compile()[3](raw)
+        return self._compile().read_row(raw)
 
     def rows(self, **values) -> list[SimpleNamespace]:
-        reader = self._compile()[3]
+        reader = self._compile().read_row
         return [reader(raw) for raw in self.raw_rows(**values)]
 
     def first(self, **values) -> SimpleNamespace | None:
@@ -187,41 +199,50 @@ class Prepared:
     def instance(self, **values):
         """The first row as a model instance (None when there is none)."""
         raw = self.execute(**values).fetchone()
-        return None if raw is None else self._compile()[4](raw)
+        return None if raw is None else self._compile().read_instance(raw)
 
     def instances(self, **values) -> tuple | None:
         """The first row of a ``joined`` query as one model instance per model (None when there
         is no row; None in place of a model the outer join found nothing of)."""
         raw = self.execute(**values).fetchone()
-        return None if raw is None else self._compile()[5](raw)
+        return None if raw is None else self._compile().read_joined(raw)
 
 
 # the statements PREPAREd on each PostgreSQL connection (a closed connection drops out)
 _PG_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def execute_prepared(name: str, text, params: list, *, before: tuple[str, tuple] | None = None, execute=None):
+def execute_prepared(name: str, text: str, params: list, *, before: tuple[str, tuple] | None = None,
+                     execute=None):
     """PostgreSQL parses and plans every statement it is sent; a statement PREPAREd once per
     connection is only executed (PREPARE outlives the transaction it ran in). On the list,
     that was most of the server's CPU per query.
 
-    ``text()`` gives the statement with ``$1``, ``$2``... for ``params``; it is PREPAREd as
+    ``text`` is the statement with ``$1``, ``$2``... for ``params``; it is PREPAREd as
     ``name`` the first time this connection runs it. ``before`` (a statement and its
     parameters) is sent in front of the EXECUTE, as one query. ``execute(sql, params)`` sends
     the EXECUTE (default ``database.execute_sql``)."""
     prepared = _PG_PREPARED.setdefault(database.connection(), set())
     if name not in prepared:
-        database.execute_sql(f"PREPARE {name} AS {text()}")
+        database.execute_sql(f"PREPARE {name} AS {text}")
         prepared.add(name)
     statement = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
     if before is not None:
         statement, params = f"{before[0]}; {statement}", [*before[1], *params]
     return (execute or database.execute_sql)(statement, params)
 
-_INSERTS: dict[tuple, tuple] = {}
+class _InsertPlan(NamedTuple):
+    sql: str
+    fields: list  # every column but an auto id, in the statement's order
+    names: frozenset  # their field names
+    prepared_name: str  # PostgreSQL: an insert sent as text is parsed and planned afresh each time
+    prepared_text: str
 
 
-def _insert_plan(model, rows: int = 1, guard: tuple = ()):
+_INSERTS: dict[tuple, _InsertPlan] = {}
+
+
+def _insert_plan(model, rows: int = 1, guard: tuple = ()) -> _InsertPlan:
     """``INSERT ... VALUES (...)`` for ``rows`` rows of every column but an auto id, built once.
     With ``guard`` (a model, then field names), one row ``INSERT ... SELECT ... FROM`` that
     model's table ``WHERE`` each field equals a parameter (after the row's values)."""
@@ -238,7 +259,8 @@ def _insert_plan(model, rows: int = 1, guard: tuple = ()):
         else:
             source = "VALUES " + ", ".join([f"({marks})"] * rows)
         sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) {source}'
-        _INSERTS[key] = (sql, fields, frozenset(field.name for field in fields))
+        name = f"spec_server_insert_{model._meta.table_name}_{rows}_{'_'.join(map(str, guard[1:]))}"
+        _INSERTS[key] = _InsertPlan(sql, fields, frozenset(field.name for field in fields), name, _numbered(sql))
     return _INSERTS[key]
 
 
@@ -265,15 +287,10 @@ def _instance(model, data: dict):
     return instance
 
 
-def _run_insert(model, rows: int, guard: tuple, params: list, execute):
-    sql, _fields, _names = _insert_plan(model, rows, guard)
-    if not is_postgres():
-        return (execute or database.execute_sql)(sql, params)
-    # an insert sent as text is parsed and planned afresh each time
-    numbered = iter(range(1, len(params) + 1))
-    name = f"spec_server_insert_{model._meta.table_name}_{rows}_{'_'.join(map(str, guard[1:]))}"
-    return execute_prepared(name, lambda: re.sub(r"%s", lambda _: f"${next(numbered)}", sql), params,
-                            execute=execute)
+def _run_insert(plan: _InsertPlan, params: list, execute):
+    if is_postgres():
+        return execute_prepared(plan.prepared_name, plan.prepared_text, params, execute=execute)
+    return (execute or database.execute_sql)(plan.sql, params)
 
 
 def insert(model, *, only_if_row: tuple | None = None, **values):
@@ -286,9 +303,9 @@ def insert(model, *, only_if_row: tuple | None = None, **values):
     if only_if_row is not None:
         table, wanted = only_if_row
         guard, guard_params = (table, *wanted), [getattr(table, name).db_value(value) for name, value in wanted.items()]
-    _sql, fields, names = _insert_plan(model, 1, guard)
-    data, params = _stored_row(model, fields, names, values)
-    cursor = _run_insert(model, 1, guard, params + guard_params, None)
+    plan = _insert_plan(model, 1, guard)
+    data, params = _stored_row(model, plan.fields, plan.names, values)
+    cursor = _run_insert(plan, params + guard_params, None)
     if guard and cursor.rowcount == 0:
         return None
     return _instance(model, data)
@@ -299,7 +316,7 @@ def insert_many(model, rows: list[dict], *, execute=None) -> list:
     ``execute(sql, params)`` runs it (default ``database.execute_sql``)."""
     if not rows:
         return []
-    _sql, fields, names = _insert_plan(model, len(rows))
-    stored = [_stored_row(model, fields, names, values) for values in rows]
-    _run_insert(model, len(rows), (), [param for _data, params in stored for param in params], execute)
+    plan = _insert_plan(model, len(rows))
+    stored = [_stored_row(model, plan.fields, plan.names, values) for values in rows]
+    _run_insert(plan, [param for _data, params in stored for param in params], execute)
     return [_instance(model, data) for data, _params in stored]
