@@ -6,6 +6,12 @@ rounds of ``--duration`` seconds; it prints the medians (req/s, p50, p99), the p
 server process, the ratios of our server to the ceiling and to Prism, the goals of issue 8,
 and the growth table (the same lists with 1,000 and with 100,000 rows in their tables).
 
+Our server's two worker counts run side by side and their rounds alternate (1 worker, 2
+workers, 1 worker, ...), so drift of a shared machine over a long run falls on both alike.
+Every round also records where the CPUs went (``bench/cpu.py``): the server, PostgreSQL, wrk,
+idle, the rest; the report prints it per request and, for two workers, the ratio the
+machine's CPUs allow at that cost.
+
 Targets: (a) ceiling — Starlette returning the bytes our server returns; (b) Prism 5 mocking
 the same operations of the upstream documents, with our bodies as the examples and quiet
 logging (``-v error``); (c) our server on SQLite and (d) on PostgreSQL, 1 and 2 workers.
@@ -30,10 +36,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 
 import httpx
+
+from bench.cpu import CPUS, CpuUse, metered
+from bench.report import report, table
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench" / ".cache"
@@ -191,6 +202,10 @@ class Measure:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu: CpuUse | None = None  # the mean of the rounds
+
+    def cpu_ms_per_request(self, part: str) -> float:
+        return getattr(self.cpu, part) / self.rps * 1000
 
 
 def lua_script(request: Request, folder: Path) -> Path:
@@ -224,20 +239,52 @@ def wrk(url: str, request: Request, connections: int, seconds: float, folder: Pa
                    (int(errors.group(1)) if errors else 0) + (int(socket_errors.group(1)) if socket_errors else 0))
 
 
-def measure(target: Target, request: Request, connections: int, args, folder: Path) -> Measure:
+NO_DATABASE_PROCESSES: Callable[[], list[int]] = list
+
+
+def warm_up(target: Target, request: Request, connections: int, args, folder: Path) -> None:
     wrk(target.base_url, request, connections, args.warmup, folder, pin=target.pinned)
-    rounds = [wrk(target.base_url, request, connections, args.duration, folder, pin=target.pinned)
-              for _ in range(args.repeat)]
+
+
+def measured_round(target: Target, request: Request, connections: int, args, folder: Path,
+                   postgresql: Callable[[], list[int]]) -> Measure:
+    result, cpu = metered(lambda: wrk(target.base_url, request, connections, args.duration, folder,
+                                      pin=target.pinned),
+                          server=target.worker_pids(), postgresql=postgresql)
+    return replace(result, cpu=cpu)
+
+
+def medians(rounds: list[Measure]) -> Measure:
     return Measure(statistics.median(r.rps for r in rounds), statistics.median(r.p50_ms for r in rounds),
-                   statistics.median(r.p99_ms for r in rounds), sum(r.errors for r in rounds))
+                   statistics.median(r.p99_ms for r in rounds), sum(r.errors for r in rounds),
+                   CpuUse.mean([r.cpu for r in rounds if r.cpu]) if any(r.cpu for r in rounds) else None)
 
 
-def measure_and_say(label: str, target: Target, operation: str, request: Request, connections: int, args,
-                    folder: Path) -> Measure:
-    """``measure``, with a progress line (a full run takes about 25 minutes)."""
-    result = measure(target, request, connections, args, folder)
+def measure(target: Target, request: Request, connections: int, args, folder: Path,
+            postgresql: Callable[[], list[int]] = NO_DATABASE_PROCESSES) -> Measure:
+    warm_up(target, request, connections, args, folder)
+    return medians([measured_round(target, request, connections, args, folder, postgresql)
+                    for _ in range(args.repeat)])
+
+
+def measure_alternating(targets: list[Target], request: Request, connections: int, args, folder: Path, *,
+                        postgresql: Callable[[], list[int]], place: Callable[[Target], None]) -> dict[str, Measure]:
+    """``measure`` for several servers at once, their rounds alternating; ``place(target)``
+    runs before each of a target's rounds (where PostgreSQL's processes may run)."""
+    for target in targets:
+        place(target)
+        warm_up(target, request, connections, args, folder)
+    rounds: dict[str, list[Measure]] = {target.name: [] for target in targets}
+    for _ in range(args.repeat):
+        for target in targets:
+            place(target)
+            rounds[target.name].append(measured_round(target, request, connections, args, folder, postgresql))
+    return {name: medians(found) for name, found in rounds.items()}
+
+
+def say(label: str, operation: str, connections: int, result: Measure) -> None:
+    """A progress line (a full run takes about 25 minutes)."""
     print(f"  {label:20} {operation:30} c={connections:<3} {result.rps:9.0f} req/s", flush=True)
-    return result
 
 
 # --------------------------------------------------------------------------------------------
@@ -408,18 +455,7 @@ def prism_documents(bodies: dict, folder: Path) -> list[Path]:
 
 
 # --------------------------------------------------------------------------------------------
-# report
-
-
-OPERATIONS = ["GET /api/v1/intents", "GET /api/v1/intents/{id}", "POST /api/v1/intents",
-              "GET /api/org/{slug}/projects"]
-
-
-def table(rows: list[list], header: list[str]) -> str:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
-    line = lambda cells: "  ".join(str(c).rjust(w) if i else str(c).ljust(w)  # noqa: E731
-                                   for i, (c, w) in enumerate(zip(cells, widths, strict=False)))
-    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+# runs
 
 
 def run_targets(args, folder: Path, stores: dict[str, str]) -> tuple[dict, dict]:
@@ -429,26 +465,33 @@ def run_targets(args, folder: Path, stores: dict[str, str]) -> tuple[dict, dict]
     ours = []
     for store, url in stores.items():
         created = prepare_database(url, folder / store)
-        for workers in args.workers:
-            name = f"ours {store} {workers}w"
-            if store == "postgresql" and not pin_postgres(url, "1" if workers == 1 else None):
-                print("could not pin PostgreSQL's processes: it shares CPU 0 with the worker", file=sys.stderr)
-            port = free_port()
-            target = start(name, [sys.executable, "-m", "spec_server.cli", "serve", "--port", str(port),
-                                  "--workers", str(workers), "--database", url],
-                           port=port, probe="/api/v1/intents", env=SERVER_ENV,
-                           cpus="0" if workers == 1 else None, workers=workers, log=folder / f"{store}-{workers}.log")
-            try:
-                if workers == args.workers[0]:
-                    store_fixture = fill(target, created, url)
-                    fixture = fixture or store_fixture
-                ours.append(name)
-                for operation, request in requests(store_fixture).items():
-                    for connections in args.connections:
-                        results[(name, operation, connections)] = measure_and_say(
-                            name, target, operation, request, connections, args, folder)
-                rss[name] = target.peak_rss()
-            finally:
+        postgresql = (lambda url=url: postgres_pids(url)) if store == "postgresql" else NO_DATABASE_PROCESSES
+        targets = []
+        try:
+            for workers in args.workers:
+                targets.append(start_ours(f"ours {store} {workers}w", url, workers, folder / f"{store}-{workers}.log"))
+            store_fixture = fill(targets[0], created, url)
+            fixture = fixture or store_fixture
+            ours += [target.name for target in targets]
+
+            def place(target: Target, store=store, url=url, placed={}) -> None:  # noqa: B006 (what is pinned now)
+                wanted = "1" if target.workers == 1 else None
+                if store != "postgresql" or placed.get(url, "unset") == wanted:
+                    return
+                placed[url] = wanted
+                if not pin_postgres(url, wanted):
+                    print("could not pin PostgreSQL's processes: it shares CPU 0 with the worker", file=sys.stderr)
+
+            for operation, request in requests(store_fixture).items():
+                for connections in args.connections:
+                    measured = measure_alternating(targets, request, connections, args, folder,
+                                                   postgresql=postgresql, place=place)
+                    for name, result in measured.items():
+                        results[(name, operation, connections)] = result
+                        say(name, operation, connections, result)
+            rss.update({target.name: target.peak_rss() for target in targets})
+        finally:
+            for target in targets:
                 target.stop()
         if store == "postgresql":
             pin_postgres(url, None)  # the growth table measures it as before: on every CPU
@@ -478,68 +521,22 @@ def run_targets(args, folder: Path, stores: dict[str, str]) -> tuple[dict, dict]
                     continue
                 label = "prism" if name.startswith("prism") else name
                 for connections in args.connections:
-                    results[(label, operation, connections)] = measure_and_say(
-                        label, target, operation, request, connections, args, folder)
+                    results[(label, operation, connections)] = result = measure(
+                        target, request, connections, args, folder)
+                    say(label, operation, connections, result)
             rss[name] = target.peak_rss()
         finally:
             target.stop()
     return results, {"rss": rss, "ours": ours, "fixture": fixture}
 
 
-def report(results: dict, extra: dict, connections: list[int]) -> None:
-    names = ["ceiling", "prism", *extra["ours"]]
-    print("\n== Throughput and latency (medians)")
-    rows = []
-    for operation in OPERATIONS:
-        for c in connections:
-            for name in names:
-                found = results.get((name, operation, c))
-                if found is None:
-                    continue
-                rows.append([operation, c, name, f"{found.rps:.0f}", f"{found.p50_ms:.2f}", f"{found.p99_ms:.2f}",
-                             found.errors])
-    print(table(rows, ["operation", "conn", "server", "req/s", "p50 ms", "p99 ms", "non-2xx"]))
-
-    print("\n== Ratios of our server (req/s) to the ceiling and to Prism")
-    rows = []
-    for operation in OPERATIONS:
-        for c in connections:
-            ceiling, prism = results.get(("ceiling", operation, c)), results.get(("prism", operation, c))
-            for name in extra["ours"]:
-                ours = results.get((name, operation, c))
-                if ours is None:
-                    continue
-                rows.append([operation, c, name, f"{ours.rps / ceiling.rps:.2f}" if ceiling else "-",
-                             f"{ours.rps / prism.rps:.2f}" if prism else "-"])
-    print(table(rows, ["operation", "conn", "server", "÷ ceiling", "÷ prism"]))
-
-    print("\n== Peak RSS per worker (MB)")
-    print(table([[name, ", ".join(map(str, values))] for name, values in extra["rss"].items()],
-                ["server", "peak RSS"]))
-
-    print("\n== Goals (issue 8)")
-    goals = []
-
-    def goal(text, ok):
-        goals.append([text, "yes" if ok else "NO"])
-
-    for store in ("sqlite", "postgresql"):
-        one = results.get((f"ours {store} 1w", "GET /api/v1/intents", 32))
-        two = results.get((f"ours {store} 2w", "GET /api/v1/intents", 32))
-        prism = results.get(("prism", "GET /api/v1/intents", 32))
-        post = results.get((f"ours {store} 1w", "POST /api/v1/intents", 32))
-        prism_post = results.get(("prism", "POST /api/v1/intents", 32))
-        if one and prism:
-            goal(f"{store}: GET intents 1 worker >= 0.75 x Prism ({one.rps / prism.rps:.2f})",
-                 one.rps >= 0.75 * prism.rps)
-            goal(f"{store}: GET intents p99 @32 <= 2 x Prism's ({one.p99_ms:.1f} vs {prism.p99_ms:.1f} ms)",
-                 one.p99_ms <= 2 * prism.p99_ms)
-        if one and two:
-            goal(f"{store}: 2 workers >= 1.7 x 1 worker ({two.rps / one.rps:.2f})", two.rps >= 1.7 * one.rps)
-        if post and prism_post:
-            goal(f"{store}: POST intents >= 0.5 x Prism's POST ({post.rps / prism_post.rps:.2f})",
-                 post.rps >= 0.5 * prism_post.rps)
-    print(table(goals, ["goal", "met"]))
+def start_ours(name: str, url: str, workers: int, log: Path) -> Target:
+    """Our server; one worker runs on CPU 0 (wrk on CPU 1), two on every CPU."""
+    port = free_port()
+    return start(name, [sys.executable, "-m", "spec_server.cli", "serve", "--port", str(port),
+                        "--workers", str(workers), "--database", url],
+                 port=port, probe="/api/v1/intents", env=SERVER_ENV, cpus="0" if workers == 1 else None,
+                 workers=workers, log=log)
 
 
 def growth(args, folder: Path, stores: dict[str, str]) -> None:
@@ -574,23 +571,35 @@ def growth(args, folder: Path, stores: dict[str, str]) -> None:
     print(table(rows, ["store", "operation", "conn", "p50 1k", "p50 100k", "ratio", "req/s 1k", "req/s 100k"]))
 
 
-def pin_postgres(url: str, cpus: str | None) -> bool:
-    """Run the PostgreSQL server of ``url`` (its postmaster and every process, including the
-    backends it forks later) on ``cpus`` ("1"), or on every CPU (None). False when it cannot
-    (no taskset, or its data directory is not readable here)."""
+@cache
+def postmaster_pid(url: str) -> int | None:
+    """The PostgreSQL server of ``url`` (None when its data directory is not readable here)."""
     import psycopg2
 
-    if not shutil.which("taskset"):
-        return False
     with contextlib.closing(psycopg2.connect(url)) as connection, connection.cursor() as cursor:
         cursor.execute("SHOW data_directory")
         data_directory = Path(cursor.fetchone()[0])
     try:
-        postmaster = int((data_directory / "postmaster.pid").read_text().split()[0])
+        return int((data_directory / "postmaster.pid").read_text().split()[0])
     except (OSError, ValueError, IndexError):
+        return None
+
+
+def postgres_pids(url: str) -> list[int]:
+    """PostgreSQL's processes: the postmaster, its helpers and every backend."""
+    postmaster = postmaster_pid(url)
+    return [postmaster, *descendants(postmaster)] if postmaster else []
+
+
+def pin_postgres(url: str, cpus: str | None) -> bool:
+    """Run the PostgreSQL server of ``url`` (its postmaster and every process, including the
+    backends it forks later) on ``cpus`` ("1"), or on every CPU (None). False when it cannot
+    (no taskset, or its data directory is not readable here)."""
+    pids = postgres_pids(url)
+    if not shutil.which("taskset") or not pids:
         return False
-    every_cpu = f"0-{(os.cpu_count() or 1) - 1}"
-    for pid in (postmaster, *descendants(postmaster)):
+    every_cpu = f"0-{CPUS - 1}"
+    for pid in pids:
         subprocess.run(["taskset", "-a", "-p", "-c", cpus or every_cpu, str(pid)], capture_output=True, check=False)
     return True
 
@@ -634,7 +643,7 @@ def main(argv: list[str] | None = None) -> int:
     for store in stores:
         (folder / store).mkdir()
         (folder / f"growth-{store}").mkdir()
-    print(f"machine: {os.cpu_count()} CPUs, {platform_summary()}; work folder {folder}")
+    print(f"machine: {CPUS} CPUs, {platform_summary()}; work folder {folder}")
     print(f"wrk -t1, connections {args.connections}, warm-up {args.warmup}s, {args.repeat} x {args.duration}s")
     results, extra = run_targets(args, folder, stores)
     report(results, extra, args.connections)
