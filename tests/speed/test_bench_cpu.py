@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
-from bench.cpu import CPUS, CpuUse, metered, process_seconds
+from bench.cpu import CPUS, CpuUse, metered
 from bench.report import cpu_bound
 
 # burns at least this much CPU of its own, however busy the machine is
 BURN = "import time\nwhile time.process_time() < {seconds}: pass\n"
+# ... then says so and waits (the kernel's tick accounting may read a little less than
+# process_time, so the test waits for the word, never for a figure)
+BURN_AND_WAIT = BURN + "print('burned', flush=True)\ntime.sleep(60)\n"
+
+
+def burning(seconds: float) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-c", BURN_AND_WAIT.format(seconds=seconds)],
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "burned"
+    return process
 
 
 def burner(seconds: float) -> list[str]:
@@ -18,10 +27,8 @@ def burner(seconds: float) -> list[str]:
 
 
 def test_a_round_charges_the_load_generator_with_its_child_and_the_server_only_for_the_round():
-    server = subprocess.Popen([sys.executable, "-c", BURN.format(seconds=0.3) + "import time; time.sleep(60)"])
+    server = burning(0.3)  # the server's work: before the round
     try:
-        while process_seconds([server.pid]).get(server.pid, 0) < 0.3:  # the server's work: before the round
-            time.sleep(0.02)
         result, use = metered(lambda: subprocess.run(burner(0.3), check=True) and "ran",
                               server=[server.pid], postgresql=list)
     finally:
@@ -40,9 +47,7 @@ def test_a_process_that_started_during_the_round_counts_from_zero():
     started: list[subprocess.Popen] = []
 
     def run():
-        started.append(subprocess.Popen([sys.executable, "-c", BURN.format(seconds=0.2) + "import time; time.sleep(60)"]))
-        while process_seconds([started[0].pid]).get(started[0].pid, 0) < 0.2:
-            time.sleep(0.02)
+        started.append(burning(0.2))
 
     try:
         _, use = metered(run, server=[], postgresql=lambda: [p.pid for p in started])
