@@ -260,13 +260,6 @@ def medians(rounds: list[Measure]) -> Measure:
                    CpuUse.mean([r.cpu for r in rounds if r.cpu]) if any(r.cpu for r in rounds) else None)
 
 
-def measure(target: Target, request: Request, connections: int, args, folder: Path,
-            postgresql: Callable[[], list[int]] = NO_DATABASE_PROCESSES) -> Measure:
-    warm_up(target, request, connections, args, folder)
-    return medians([measured_round(target, request, connections, args, folder, postgresql)
-                    for _ in range(args.repeat)])
-
-
 def measure_alternating(targets: list[Target], request: Request, connections: int, args, folder: Path, *,
                         postgresql: Callable[[], list[int]], place: Callable[[Target], None]) -> dict[str, Measure]:
     """``measure`` for several servers at once, their rounds alternating; ``place(target)``
@@ -280,6 +273,12 @@ def measure_alternating(targets: list[Target], request: Request, connections: in
             place(target)
             rounds[target.name].append(measured_round(target, request, connections, args, folder, postgresql))
     return {name: medians(found) for name, found in rounds.items()}
+
+
+def measure(target: Target, request: Request, connections: int, args, folder: Path) -> Measure:
+    """One server alone (the references, the growth table)."""
+    return measure_alternating([target], request, connections, args, folder,
+                               postgresql=NO_DATABASE_PROCESSES, place=lambda target: None)[target.name]
 
 
 def say(label: str, operation: str, connections: int, result: Measure) -> None:
@@ -474,12 +473,8 @@ def run_targets(args, folder: Path, stores: dict[str, str]) -> tuple[dict, dict]
             fixture = fixture or store_fixture
             ours += [target.name for target in targets]
 
-            def place(target: Target, store=store, url=url, placed={}) -> None:  # noqa: B006 (what is pinned now)
-                wanted = "1" if target.workers == 1 else None
-                if store != "postgresql" or placed.get(url, "unset") == wanted:
-                    return
-                placed[url] = wanted
-                if not pin_postgres(url, wanted):
+            def place(target: Target, store=store, url=url) -> None:
+                if store == "postgresql" and not pin_postgres(url, "1" if target.workers == 1 else None):
                     print("could not pin PostgreSQL's processes: it shares CPU 0 with the worker", file=sys.stderr)
 
             for operation, request in requests(store_fixture).items():
@@ -591,13 +586,19 @@ def postgres_pids(url: str) -> list[int]:
     return [postmaster, *descendants(postmaster)] if postmaster else []
 
 
+PINNED: dict[str, str | None] = {}  # url -> where its PostgreSQL runs now (backends forked later inherit it)
+
+
 def pin_postgres(url: str, cpus: str | None) -> bool:
     """Run the PostgreSQL server of ``url`` (its postmaster and every process, including the
     backends it forks later) on ``cpus`` ("1"), or on every CPU (None). False when it cannot
     (no taskset, or its data directory is not readable here)."""
+    if url in PINNED and PINNED[url] == cpus:
+        return True  # alternating rounds ask before each round: pin only on a change
     pids = postgres_pids(url)
     if not shutil.which("taskset") or not pids:
         return False
+    PINNED[url] = cpus
     every_cpu = f"0-{CPUS - 1}"
     for pid in pids:
         subprocess.run(["taskset", "-a", "-p", "-c", cpus or every_cpu, str(pid)], capture_output=True, check=False)
