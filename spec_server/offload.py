@@ -20,8 +20,12 @@ import threading
 
 from spec_server import db
 
-# anyio's default too: enough for requests waiting on PostgreSQL or a git clone
-THREADS = int(os.environ.get("SPEC_SERVER_THREADS", "40"))
+# Requests in flight per worker (each thread keeps one database connection). Measured on
+# PostgreSQL (bench/cpu.py): 40 threads cost 20-40% more CPU per request than 16, in the
+# server (threads taking the GIL in turn) and in PostgreSQL (more backends); 16 keep a worker
+# busy while its queries wait on a database a millisecond away. Slow work (git, webhooks)
+# runs elsewhere: streams in anyio's threads, deliveries in the job queue's.
+THREADS = int(os.environ.get("SPEC_SERVER_THREADS", "16"))
 
 _calls: queue.SimpleQueue = queue.SimpleQueue()
 _started = threading.Lock()
