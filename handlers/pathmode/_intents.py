@@ -10,6 +10,8 @@ import functools
 import logging
 import uuid
 
+import peewee
+
 from handlers.pathmode.store import (
     ConstitutionRule,
     EdgeCase,
@@ -171,10 +173,37 @@ def to_api(intent: Intent, *, edge_cases: list[dict], evidence_ids: list[str],
     }
 
 
+def _parts_of(intent):
+    """An intent's edge cases, evidence links and relations in one statement (one round trip
+    where three were): rows of ``(part, order, tiebreak, a, b, c)``, each part in its own order."""
+    def part(letter):
+        return peewee.SQL(f"'{letter}'")
+
+    cases = EdgeCase.select(part("e"), EdgeCase.position, peewee.SQL("NULL"), EdgeCase.id,
+                            EdgeCase.scenario, EdgeCase.expected_behavior).where(EdgeCase.intent == intent)
+    evidence = IntentEvidence.select(part("v"), IntentEvidence.created_at, IntentEvidence.id,
+                                     IntentEvidence.evidence, peewee.SQL("NULL"), peewee.SQL("NULL")
+                                     ).where(IntentEvidence.intent == intent)
+    relations = IntentRelation.select(part("r"), IntentRelation.position, IntentRelation.id,
+                                      IntentRelation.target_id, IntentRelation.type, peewee.SQL("NULL")
+                                      ).where(IntentRelation.intent == intent)
+    return (cases + evidence + relations).order_by(peewee.SQL("1"), peewee.SQL("2"), peewee.SQL("3"))
+
+
+PARTS_OF = Prepared(_parts_of, "intent")
+
+
 def detail(intent: Intent) -> dict:
     """INTENT_WITH_RELATIONS_SELECT: edge cases, evidence ids and relations populated."""
-    return to_api(intent, edge_cases=edge_cases_of(intent.id), evidence_ids=evidence_ids_of(intent.id),
-                  relations=relations_by_intent([intent.id])[intent.id])
+    edge_cases, evidence_ids, relations = [], [], []
+    for kind, _order, _tiebreak, a, b, c in PARTS_OF.raw_rows(intent=intent.id):
+        if kind == "e":
+            edge_cases.append({"id": a, "scenario": b, "expectedBehavior": c})
+        elif kind == "v":
+            evidence_ids.append(a)
+        else:
+            relations.append({"targetId": a, "type": b})
+    return to_api(intent, edge_cases=edge_cases, evidence_ids=evidence_ids, relations=relations)
 
 
 # GET /intents, with and without its status filter: compiled once (see compiled.Prepared)

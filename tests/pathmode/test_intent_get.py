@@ -51,6 +51,28 @@ def test_edge_cases_evidence_and_relations_are_populated(client, tenants):
     assert body["relations"] == [{"targetId": other["id"], "type": "depends_on"}]
 
 
+def test_each_part_keeps_its_own_order(client, tenants):
+    """PM-INTENT-GET-2: "edgeCases, evidenceIds ..., and relations are all fully populated here" —
+    read in one statement, each part still in its own order: edge cases as written, evidence in
+    link order (not id order), relations by position (not insertion order)."""
+    cases = [{"scenario": f"Case {n}", "expectedBehavior": f"Then {n}"} for n in (3, 1, 2)]
+    intent = new_intent(client, tenants, edgeCases=cases)
+    targets = [new_intent(client, tenants, title=f"Target {n}")["id"] for n in range(3)]
+    with database.connection_context():
+        now = clock.now_ms()
+        evidence = [Evidence.create(id=f"{letter}-{uuid.uuid4()}", workspace=tenants.pm_workspace_id(),
+                                    type="friction", content="Drop-off", created_at=now, updated_at=now)
+                    for letter in "zya"]
+        for offset, item in enumerate(evidence):
+            IntentEvidence.create(intent=intent["id"], evidence=item.id, created_at=now + offset)
+        for position, target in zip((2, 0, 1), targets, strict=True):
+            IntentRelation.create(intent=intent["id"], target_id=target, type="depends_on", position=position)
+    body = get(client, tenants, intent["id"]).json()
+    assert [c["scenario"] for c in body["edgeCases"]] == ["Case 3", "Case 1", "Case 2"]
+    assert body["evidenceIds"] == [item.id for item in evidence]
+    assert [r["targetId"] for r in body["relations"]] == [targets[1], targets[2], targets[0]]
+
+
 @pytest.mark.parametrize("whose", ["other-workspace", "random"])
 def test_scoped_to_the_callers_workspace(client, tenants, whose):
     """PM-INTENT-GET-3: "Scoped to the authenticated workspace" — another workspace's intent is a
