@@ -53,6 +53,12 @@ def _readers(model):
     return read_row, read_instance
 
 
+def row_reader(model):
+    """Raw row of every column of ``model``, in field order → a light row (``row.title``): for
+    queries that select more than one model's columns and slice them apart."""
+    return _readers(model)[0]
+
+
 def _joined_reader(models):
     """Raw row of every column of each model → one instance per model; a model whose primary
     key is null (no row on the outer side of a join) → None."""

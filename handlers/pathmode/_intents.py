@@ -21,7 +21,7 @@ from handlers.pathmode.store import (
 )
 from spec_server import jsonio
 from spec_server.clock import iso
-from spec_server.compiled import Prepared
+from spec_server.compiled import Prepared, row_reader
 from spec_server.config import settings
 from spec_server.errors import InternalError
 from spec_server.jsonio import Fragment
@@ -112,29 +112,6 @@ def evidence_ids_of(intent_id: str) -> list[str]:
     return [evidence_id for (evidence_id,) in EVIDENCE_IDS_OF.raw_rows(intent=intent_id)]
 
 
-def _relations_of(*intent_ids):
-    return (IntentRelation.select().where(IntentRelation.intent.in_(list(intent_ids)))
-            .order_by(IntentRelation.position, IntentRelation.id))
-
-
-_RELATIONS_QUERIES: dict[int, Prepared] = {}  # one compiled query per list length (bounded)
-
-
-def relations_by_intent(intent_ids: list[str]) -> dict[str, list[dict]]:
-    found: dict[str, list[dict]] = {intent_id: [] for intent_id in intent_ids}
-    if intent_ids:
-        count = len(intent_ids)
-        if count <= 100:
-            names = [f"id{n}" for n in range(count)]
-            prepared = _RELATIONS_QUERIES.setdefault(count, Prepared(_relations_of, *names))
-            rows = prepared.rows(**dict(zip(names, intent_ids, strict=True)))
-        else:
-            rows = _relations_of(*intent_ids)
-        for row in rows:
-            found[row.intent_id].append({"targetId": row.target_id, "type": row.type})
-    return found
-
-
 def to_api(intent: Intent, *, edge_cases: list[dict], evidence_ids: list[str],
            relations: list[dict]) -> dict:
     """The API intent shape; raises MalformedIntent for rows that cannot take it."""
@@ -206,12 +183,22 @@ def detail(intent: Intent) -> dict:
     return to_api(intent, edge_cases=edge_cases, evidence_ids=evidence_ids, relations=relations)
 
 
+def _listed(where):
+    """The list's intents, each followed by its relations: a left join, so an intent with k
+    relations comes back as k rows (one with nulls when it has none), and one round trip reads
+    what took two. Ordered so that an intent's rows are consecutive, relations by position."""
+    return (Intent.select(Intent, IntentRelation.target_id, IntentRelation.type)
+            .join(IntentRelation, peewee.JOIN.LEFT_OUTER, on=(IntentRelation.intent == Intent.id))
+            .where(where)
+            .order_by(Intent.updated_at.desc(), Intent.id, IntentRelation.position, IntentRelation.id))
+
+
 # GET /intents, with and without its status filter: compiled once (see compiled.Prepared)
-LIST_IN_WORKSPACE = Prepared(lambda ws: Intent.select().where(Intent.workspace == ws)
-                             .order_by(Intent.updated_at.desc(), Intent.id), "workspace")
+LIST_IN_WORKSPACE = Prepared(lambda ws: _listed(Intent.workspace == ws), "workspace")
 LIST_IN_WORKSPACE_BY_STATUS = Prepared(
-    lambda ws, status: Intent.select().where((Intent.workspace == ws) & (Intent.status == status))
-    .order_by(Intent.updated_at.desc(), Intent.id), "workspace", "status")
+    lambda ws, status: _listed((Intent.workspace == ws) & (Intent.status == status)), "workspace", "status")
+INTENT_COLUMNS = len(Intent._meta.sorted_fields)  # a list row: the intent's columns, then a relation's two
+read_intent_row = row_reader(Intent)
 
 
 def in_workspace(workspace_id: str, status: str | None = None) -> list[tuple]:
@@ -224,14 +211,19 @@ def in_workspace(workspace_id: str, status: str | None = None) -> list[tuple]:
 def listing(raw_rows: list[tuple]) -> list[Fragment]:
     """INTENT_LIST_SELECT: relations populated, edge cases and evidence ids always [].
     Each intent comes back serialized (``jsonio.Fragment``), from ``listed_intent``."""
-    relations = relations_by_intent([raw[0] for raw in raw_rows])
-    shown = []
+    intents: dict[str, tuple[tuple, list]] = {}  # id -> (its columns, its relations), in list order
     for raw in raw_rows:
-        related = tuple((relation["targetId"], relation["type"]) for relation in relations[raw[0]])
+        columns = raw[:INTENT_COLUMNS]
+        _columns, related = intents.setdefault(columns[0], (columns, []))
+        target, kind = raw[INTENT_COLUMNS:]
+        if target is not None:
+            related.append((target, kind))
+    shown = []
+    for columns, related in intents.values():
         try:
-            shown.append(listed_intent(raw, related))
+            shown.append(listed_intent(columns, tuple(related)))
         except (MalformedIntent, TypeError, ValueError, AttributeError):
-            log.warning("skipping intent %s that does not map to the API shape", raw[0], exc_info=True)
+            log.warning("skipping intent %s that does not map to the API shape", columns[0], exc_info=True)
     return shown
 
 
@@ -241,7 +233,7 @@ def listed_intent(raw: tuple, relations: tuple) -> Fragment:
     is kept per worker, keyed by exactly those values: a row that changed in any column is a
     new key, whichever worker wrote it, and nothing ever needs invalidating. Decoding JSON
     columns and rendering took most of a list request; a repeated row now costs a lookup."""
-    row = LIST_IN_WORKSPACE.read(raw)
+    row = read_intent_row(raw)
     return jsonio.fragment(to_api(row, edge_cases=[], evidence_ids=[],
                                   relations=[{"targetId": target, "type": kind} for target, kind in relations]))
 

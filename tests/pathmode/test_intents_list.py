@@ -150,3 +150,28 @@ def test_list_populates_relations(client, tenants):
     by_id = {i["id"]: i for i in list_intents(client, tenants)["intents"]}
     assert by_id[intent]["relations"] == [{"targetId": other, "type": "depends_on"}]
     assert by_id[other]["relations"] == []
+
+
+def test_each_listed_intent_appears_once_with_its_relations_in_position_order(client, tenants):
+    """PM-INTENTS-LIST-10: "relations IS populated on the list path" — the list reads intents and
+    relations in one statement; an intent with several relations is still one item, in its place
+    in the list, with its relations by position, and no relation lands on another item."""
+    first, second, third = (new_intent(client, tenants, title=title)["id"] for title in ("A", "B", "C"))
+    with database.connection_context():
+        newest = clock.now_ms()
+        for age, intent in enumerate((third, second, first)):  # distinct, whatever the clock did
+            Intent.update(updated_at=newest - age).where(Intent.id == intent).execute()
+        for position, (target, kind) in zip((2, 0, 1), [(second, "blocks"), (third, "depends_on"),
+                                                         (second, "relates_to")], strict=True):
+            IntentRelation.create(intent=first, target_id=target, type=kind, position=position)
+        IntentRelation.create(intent=third, target_id=first, type="depends_on", position=0)
+    listed = list_intents(client, tenants)
+    assert [item["id"] for item in listed["intents"]] == [third, second, first]  # newest first
+    assert listed["count"] == 3
+    relations = {item["id"]: item["relations"] for item in listed["intents"]}
+    assert relations == {
+        first: [{"targetId": third, "type": "depends_on"}, {"targetId": second, "type": "relates_to"},
+                {"targetId": second, "type": "blocks"}],
+        second: [],
+        third: [{"targetId": first, "type": "depends_on"}],
+    }
