@@ -9,6 +9,7 @@ import pytest
 
 from spec_server import db
 from spec_server.store import RateEvent
+from tests.support import new_intent
 
 
 def insert_sql(with_id: bool) -> str:
@@ -101,25 +102,57 @@ def test_on_postgresql_a_side_record_costs_no_round_trip_of_its_own(database, mo
         assert (count("the change"), count("its event")) == (1, 1)
 
 
-def test_on_postgresql_a_create_is_four_round_trips(client, tenants, settings, monkeypatch):
-    """Key and workspace, rate window, BEGIN + product-checked insert, events + COMMIT (a plan
-    without an intents quota, a key used within the minute, statements already PREPAREd)."""
-    if not db.is_postgres():
-        pytest.skip("PostgreSQL only: SQLite has no round trips")
-    settings.plan_limits["pro"]["intents"] = None
-    body = {"title": "Speed up onboarding", "objective": "First value in ten minutes",
-            "productId": tenants.pm_product_id()}
-    headers = tenants.pm_headers("ws-a")
+def round_trips(monkeypatch, request) -> list[str]:
+    """The statements ``request()`` sends to PostgreSQL, once every statement it runs is
+    PREPAREd on the connection that answers (each request thread keeps its own)."""
     sent = []
     real = peewee.PostgresqlDatabase.execute_sql
     monkeypatch.setattr(peewee.PostgresqlDatabase, "execute_sql",
                         lambda self, sql, params=None, *a, **k: sent.append(sql) or real(self, sql, params, *a, **k))
-    for _ in range(100):  # each request thread has its connection, which PREPAREs on first use
+    for _ in range(100):
         sent.clear()
-        assert client.post("/api/v1/intents", json=body, headers=headers).status_code == 201
+        request()
         mine = [sql for sql in sent if "huey" not in sql]  # the job queue polls on its own connection
         if not any("PREPARE " in sql or "last_used_at" in sql for sql in mine):
-            break
+            return mine
+    pytest.fail(f"still preparing after 100 requests: {mine}")
+
+
+@pytest.fixture
+def postgresql_only():
+    if not db.is_postgres():
+        pytest.skip("PostgreSQL only: SQLite has no round trips")
+
+
+def test_on_postgresql_a_create_is_four_round_trips(postgresql_only, client, tenants, settings, monkeypatch):
+    """Key and workspace, rate window, BEGIN + product-checked insert, events + COMMIT (a plan
+    without an intents quota, a key used within the minute, statements already PREPAREd)."""
+    settings.plan_limits["pro"]["intents"] = None
+    body = {"title": "Speed up onboarding", "objective": "First value in ten minutes",
+            "productId": tenants.pm_product_id()}
+    headers = tenants.pm_headers("ws-a")
+    mine = round_trips(monkeypatch, lambda: client.post("/api/v1/intents", json=body, headers=headers)
+                       .raise_for_status())
     assert len(mine) == 4, mine
     assert mine[1].startswith("SELECT pg_advisory_xact_lock(%s); EXECUTE")
     assert mine[2].startswith("BEGIN; EXECUTE spec_server_insert_pm_intent") and mine[3].endswith("; COMMIT")
+
+
+def test_on_postgresql_a_list_is_two_round_trips(postgresql_only, client, tenants, monkeypatch):
+    """Key and workspace, then the intents with their relations in one statement (the
+    operation's ``x-rateLimit`` is ``none``: no rate window)."""
+    for n in range(3):
+        new_intent(client, tenants, title=f"Listed {n}")
+    headers = tenants.pm_headers("ws-a")
+    mine = round_trips(monkeypatch, lambda: client.get("/api/v1/intents", headers=headers).raise_for_status())
+    assert len(mine) == 2, mine
+
+
+def test_on_postgresql_an_intent_is_three_round_trips(postgresql_only, client, tenants, monkeypatch):
+    """Key and workspace, the intent, then its edge cases, evidence and relations in one
+    statement (no rate window: ``x-rateLimit: none``)."""
+    intent = new_intent(client, tenants, edgeCases=[{"scenario": "Offline", "expectedBehavior": "Queue"}])
+    headers = tenants.pm_headers("ws-a")
+    mine = round_trips(monkeypatch, lambda: client.get(f"/api/v1/intents/{intent['id']}", headers=headers)
+                       .raise_for_status())
+    assert len(mine) == 3, mine
