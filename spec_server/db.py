@@ -148,7 +148,7 @@ def make_database(url: str) -> peewee.Database:
             password=unquote(parsed.password or "") or None,
             host=parsed.hostname or None,
             port=parsed.port or None,
-            max_connections=int(os.environ.get("DB_POOL_SIZE", "24")),
+            max_connections=int(os.environ.get("DB_POOL_SIZE", "16")),
             stale_timeout=300,
             timeout=30,
         )

@@ -18,14 +18,18 @@ import os
 import queue
 import threading
 
+import anyio.to_thread
+
 from spec_server import db
 
 # Requests in flight per worker (each thread keeps one database connection). Measured on
-# PostgreSQL (bench/cpu.py): 40 threads cost 20-40% more CPU per request than 16, in the
-# server (threads taking the GIL in turn) and in PostgreSQL (more backends); 16 keep a worker
-# busy while its queries wait on a database a millisecond away. Slow work (git, webhooks)
-# runs elsewhere: streams in anyio's threads, deliveries in the job queue's.
-THREADS = int(os.environ.get("SPEC_SERVER_THREADS", "16"))
+# PostgreSQL (bench/cpu.py, README "Benchmark"): more threads cost more CPU per request, in
+# the server (threads taking the GIL in turn) and in PostgreSQL (more backends at once); with
+# two workers and the database on the same two CPUs, 8 threads served reads 25-40% faster
+# than 16, and 16 a third faster than 40. 8 still keep a worker busy while its queries wait on
+# a database a millisecond away. Work that waits on the network runs elsewhere: handlers
+# marked ``waits_on_the_network`` and streams in anyio's threads, deliveries in the job queue's.
+THREADS = int(os.environ.get("SPEC_SERVER_THREADS", "8"))
 
 _calls: queue.SimpleQueue = queue.SimpleQueue()
 _started = threading.Lock()
@@ -41,6 +45,25 @@ async def run(function, /, *args, **kwargs):
     call = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
     _calls.put((loop, future, call))
     return await future
+
+
+def waits_on_the_network(handler):
+    """Marks a handler that waits on a remote server (seconds, where a query takes a
+    millisecond): it runs in anyio's threads (``run_apart``), so a slow target never holds
+    one of the few request threads that every other request needs."""
+    handler.waits_on_the_network = True
+    return handler
+
+
+def runner_for(handler):
+    """How a handler is run under AsyncApp: ``run_apart`` when it waits on the network, else ``run``."""
+    return run_apart if getattr(handler, "waits_on_the_network", False) else run
+
+
+async def run_apart(function, /, *args, **kwargs):
+    """``function(*args, **kwargs)`` in one of anyio's threads (its own limit, 40), awaited."""
+    return await anyio.to_thread.run_sync(
+        functools.partial(contextvars.copy_context().run, function, *args, **kwargs))
 
 
 def _start_threads() -> None:

@@ -117,9 +117,11 @@ def wrap(api: ApiDefinition, operation, function, *, asynchronous: bool = False)
     if not asynchronous:
         return with_signature(handler, signature)
 
+    run = offload.runner_for(function)
+
     @functools.wraps(function)
     async def offloaded(*args, **kwargs):
-        return await offload.run(handler, *args, **kwargs)
+        return await run(handler, *args, **kwargs)
 
     return with_signature(offloaded, signature)
 

@@ -15,6 +15,7 @@ from handlers.backlex.store import Integration, OrgApiKey, Webhook, WebhookDeliv
 from spec_server import clock, context, credentials
 from spec_server.db import write_transaction
 from spec_server.errors import NotFound, Unprocessable
+from spec_server.offload import waits_on_the_network
 
 API_KEY_PREFIX = "pak_"
 WEBHOOK_SECRET_PREFIX = "whsec_"
@@ -260,6 +261,7 @@ def delete_org_webhook(slug, id_):
     return None, 204
 
 
+@waits_on_the_network  # the delivery is sent now, and its target may take its 10 s
 def post_org_webhook_test(slug, id_):
     """Send one real, signed ``webhook.test`` delivery now and answer its outcome."""
     webhook = _find_webhook(id_)

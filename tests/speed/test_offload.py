@@ -49,3 +49,34 @@ def test_a_request_that_went_away_does_not_break_the_thread_that_served_it():
         return await offload.run(lambda: "still serving")
 
     assert asyncio.run(requests()) == "still serving"
+
+
+def test_a_handler_that_waits_on_the_network_runs_while_every_request_thread_is_busy():
+    """Handlers marked ``waits_on_the_network`` (a webhook test waits up to 10 s on its
+    target) run in anyio's threads: a slow target cannot take the few request threads."""
+    release = threading.Event()
+
+    @offload.waits_on_the_network
+    def slow_delivery():
+        return threading.current_thread().name, request_name.get()
+
+    async def requests():
+        busy = [asyncio.ensure_future(offload.run(release.wait, 5)) for _ in range(offload.THREADS)]
+        await asyncio.sleep(0.05)
+        request_name.set("req-apart")
+        try:
+            return await asyncio.wait_for(offload.runner_for(slow_delivery)(slow_delivery), timeout=2)
+        finally:
+            release.set()
+            await asyncio.gather(*busy)
+
+    thread_name, seen = asyncio.run(requests())
+    assert not thread_name.startswith("spec-server-") and seen == "req-apart"
+
+
+def test_the_webhook_test_delivery_is_marked_and_ordinary_handlers_are_not():
+    from handlers.backlex import integrations
+    from handlers.pathmode import intents
+
+    assert offload.runner_for(integrations.post_org_webhook_test) is offload.run_apart
+    assert offload.runner_for(intents.get_intents) is offload.run
