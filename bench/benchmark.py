@@ -593,7 +593,7 @@ def pin_postgres(url: str, cpus: str | None) -> bool:
     """Run the PostgreSQL server of ``url`` (its postmaster and every process, including the
     backends it forks later) on ``cpus`` ("1"), or on every CPU (None). False when it cannot
     (no taskset, or its data directory is not readable here)."""
-    if url in PINNED and PINNED[url] == cpus:
+    if PINNED.get(url, "unpinned") == cpus:
         return True  # alternating rounds ask before each round: pin only on a change
     pids = postgres_pids(url)
     if not shutil.which("taskset") or not pids:

@@ -87,13 +87,23 @@ def test_a_side_record_is_seen_by_later_statements_and_rolls_back_with_its_trans
         assert (count("rolled back"), count("in a savepoint"), failures) == (0, 0, [])
 
 
-def test_on_postgresql_a_side_record_costs_no_round_trip_of_its_own(database, monkeypatch):
+@pytest.fixture
+def postgresql_only():
     if not db.is_postgres():
         pytest.skip("PostgreSQL only: SQLite has no round trips")
+
+
+def statements_sent(monkeypatch) -> list[str]:
+    """From now on, every statement sent to PostgreSQL (one per round trip), in order."""
     sent = []
     real = peewee.PostgresqlDatabase.execute_sql
     monkeypatch.setattr(peewee.PostgresqlDatabase, "execute_sql",
                         lambda self, sql, params=None, *a, **k: sent.append(sql) or real(self, sql, params, *a, **k))
+    return sent
+
+
+def test_on_postgresql_a_side_record_costs_no_round_trip_of_its_own(postgresql_only, database, monkeypatch):
+    sent = statements_sent(monkeypatch)
     with database.connection_context():
         with db.database.atomic():
             db.database.execute_sql(insert_sql(False), ("b", "the change"))
@@ -105,10 +115,7 @@ def test_on_postgresql_a_side_record_costs_no_round_trip_of_its_own(database, mo
 def round_trips(monkeypatch, request) -> list[str]:
     """The statements ``request()`` sends to PostgreSQL, once every statement it runs is
     PREPAREd on the connection that answers (each request thread keeps its own)."""
-    sent = []
-    real = peewee.PostgresqlDatabase.execute_sql
-    monkeypatch.setattr(peewee.PostgresqlDatabase, "execute_sql",
-                        lambda self, sql, params=None, *a, **k: sent.append(sql) or real(self, sql, params, *a, **k))
+    sent = statements_sent(monkeypatch)
     for _ in range(100):
         sent.clear()
         request()
@@ -116,12 +123,6 @@ def round_trips(monkeypatch, request) -> list[str]:
         if not any("PREPARE " in sql or "last_used_at" in sql for sql in mine):
             return mine
     pytest.fail(f"still preparing after 100 requests: {mine}")
-
-
-@pytest.fixture
-def postgresql_only():
-    if not db.is_postgres():
-        pytest.skip("PostgreSQL only: SQLite has no round trips")
 
 
 def test_on_postgresql_a_create_is_four_round_trips(postgresql_only, client, tenants, settings, monkeypatch):
