@@ -13,18 +13,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codegen.overlay import apply_overlay
+from spec_server import operations as rows
+from spec_server.operations import Parameter, RateLimit
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass(frozen=True)
 class ApiConfig:
-    """Where one API's sources live and where it is served."""
+    """Where one API's sources live. Its mount (the path prefix it is served under) is the
+    document's own: see ``mount_of``."""
 
     name: str
     spec: Path
     overlays: tuple[Path, ...]  # applied in order; missing files are skipped
-    mount: str  # the path prefix connexion mounts the API at
+
+
+def api_configs(root: Path) -> tuple[ApiConfig, ...]:
+    """Every API of a project, by layout: ``specs/<api>.openapi.json``, corrected by
+    ``specs/<api>.overlay.json`` then ``specs/<api>.links.overlay.json`` when they exist."""
+    specs = root / "specs"
+    configs = []
+    for spec in sorted(specs.glob("*.openapi.json")):
+        name = spec.name.removesuffix(".openapi.json")
+        configs.append(ApiConfig(name, spec, (specs / f"{name}.overlay.json", specs / f"{name}.links.overlay.json")))
+    return tuple(configs)
 
 
 @dataclass(frozen=True)
@@ -42,22 +55,33 @@ class Operation:
     tag: str
     handler_module: str
     handler_function: str
-    security: tuple[tuple[str, ...], ...]
+    security: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]  # alternatives of (scheme, scopes)
     success_status: int
     statuses: tuple[int, ...]
     scope: str | None
     auth: str | None
-    rate_limit: str | None
+    rate_limit: RateLimit | None
+    parameters: tuple[Parameter, ...]  # path and query, as connexion passes them to the handler
+    has_body: bool
 
     @property
     def handler(self) -> str:
         return f"{self.handler_module}.{self.handler_function}"
+
+    def row(self) -> rows.Operation:
+        """The operation as the generated table (and so the server) has it."""
+        return rows.Operation(
+            operation_id=self.operation_id, method=self.method, path=self.public_path, tag=self.tag,
+            handler=self.handler, security=self.security, success_status=self.success_status,
+            statuses=self.statuses, scope=self.scope, auth=self.auth, rate_limit=self.rate_limit,
+            parameters=self.parameters, has_body=self.has_body)
 
 
 @dataclass
 class ApiSpec:
     config: ApiConfig
     document: dict  # the runtime document connexion loads
+    mount: str = ""  # the path prefix the API is served under
     operations: list[Operation] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -95,7 +119,21 @@ def derive_operation_id(method: str, path: str) -> str:
     return snake("_".join([method, *words]))
 
 
-def to_runtime_document(upstream: dict, overlays: list[dict], mount: str) -> dict:
+def mount_of(document: dict) -> str:
+    """Where an API is served: the path of its first server, plus the leading path segments
+    every path of the document spells out (Pathmode's ``https://pathmode.io`` + ``/api/v1``),
+    never a path's last segment. An overlay may set ``servers`` to choose it."""
+    paths = [[s for s in path.strip("/").split("/") if s] for path in document.get("paths", {})]
+    common: list[str] = []
+    if paths:
+        for index, segment in enumerate(paths[0][:-1]):
+            if segment.startswith("{") or not all(len(p) > index + 1 and p[index] == segment for p in paths):
+                break
+            common.append(segment)
+    return _server_path(document) + "".join(f"/{s}" for s in common)
+
+
+def to_runtime_document(upstream: dict, overlays: list[dict], mount: str | None = None) -> dict:
     """Overlay, then express the document in OpenAPI 3.0.3, which connexion 3.3 accepts.
 
     Both upstream documents declare 3.1.0 but are written in 3.0 idioms (``nullable``,
@@ -107,8 +145,9 @@ def to_runtime_document(upstream: dict, overlays: list[dict], mount: str) -> dic
     document = upstream
     for overlay in overlays:
         document = apply_overlay(document, overlay)
+    mount = mount_of(document) if mount is None else mount
     document = dict(document, openapi="3.0.3")
-    upstream_mount = _server_path(upstream)
+    upstream_mount = _server_path(document)
     if mount != upstream_mount:
         extra = mount[len(upstream_mount):]
         paths = {}
@@ -133,11 +172,66 @@ def _success_status(responses: dict) -> int:
     return codes[0] if codes else 200
 
 
+_RATE_LIMIT = re.compile(r"(?P<bucket>[A-Za-z0-9_.-]+) (?P<requests>\d+)/(?P<count>\d*)(?P<unit>[smhd])"
+                         r"(?: \(per (?P<per>[a-z ]+)\))?")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+
+
+def parse_rate_limit(text: str | None) -> RateLimit | None:
+    """``"general 300/h"`` → general, 300 per 3600 s; ``"analyzeCodebase 30/24h (per workspace)"``
+    → per workspace; ``"none"`` or absent → no rule. Anything else raises ``ValueError``."""
+    if text is None or text == "none":
+        return None
+    match = _RATE_LIMIT.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"x-rateLimit {text!r} is not '<bucket> <requests>/<window>[ (per <key>)]'")
+    window = int(match["count"] or 1) * _UNIT_SECONDS[match["unit"]]
+    return RateLimit(match["bucket"], int(match["requests"]), window, match["per"])
+
+
+def resolve_ref(document: dict, node):
+    """A ``$ref`` to this document (``#/components/...``), followed until it is not one."""
+    seen = set()
+    while isinstance(node, dict) and "$ref" in node:
+        ref = node["$ref"]
+        if not ref.startswith("#/") or ref in seen:
+            raise ValueError(f"unresolvable $ref {ref}")
+        seen.add(ref)
+        target = document
+        for key in ref[2:].split("/"):
+            target = target[key.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def _parameters(document: dict, item: dict, op: dict) -> tuple[Parameter, ...]:
+    """The operation's path and query parameters (path-level ones included, overridden by
+    name and location), in the order connexion sees them."""
+    merged: dict[tuple[str, str], dict] = {}
+    for raw in [*item.get("parameters", []), *op.get("parameters", [])]:
+        parameter = resolve_ref(document, raw)
+        merged[(parameter["name"], parameter["in"])] = parameter
+    found = []
+    for (name, location), parameter in merged.items():
+        if location not in ("path", "query"):
+            continue  # connexion passes neither headers nor cookies to handlers
+        schema = resolve_ref(document, parameter.get("schema", {}))
+        found.append(Parameter(name, location, bool(parameter.get("required")) or location == "path",
+                               "default" in schema or "default" in parameter))
+    return tuple(found)
+
+
+def _security(requirements: list[dict]) -> tuple:
+    return tuple(tuple(sorted((name, tuple(scopes)) for name, scopes in req.items())) for req in requirements)
+
+
 def parse(config: ApiConfig) -> ApiSpec:
     upstream = json.loads(config.spec.read_text())
     overlays = [json.loads(path.read_text()) for path in config.overlays if path.exists()]
-    document = to_runtime_document(upstream, overlays, config.mount)
-    spec = ApiSpec(config=config, document=document)
+    document = to_runtime_document(upstream, overlays)
+    mount = _server_path(document)
+    spec = ApiSpec(config=config, document=document, mount=mount)
+    upstream_prefix = mount[len(_server_path(upstream)):]
     global_security = document.get("security", [])
     seen: dict[str, str] = {}
     for path, item in sorted(document["paths"].items()):
@@ -145,22 +239,24 @@ def parse(config: ApiConfig) -> ApiSpec:
             op = item.get(method)
             if op is None:
                 continue
-            public_path = config.mount + path
-            upstream_path = path if config.mount == _server_path(upstream) else public_path
+            public_path = mount + path
+            upstream_path = upstream_prefix + path
             operation_id = op.get("operationId")
             if not operation_id:
                 operation_id = derive_operation_id(method, path)
                 op["operationId"] = operation_id
+            where = f"{method.upper()} {upstream_path}"
             if operation_id in seen:
-                spec.problems.append(
-                    Problem("error", f"operationId {operation_id} of {method.upper()} {upstream_path} "
-                                     f"repeats {seen[operation_id]}")
-                )
-            seen[operation_id] = f"{method.upper()} {upstream_path}"
+                spec.problems.append(Problem("error", f"operationId {operation_id} of {where} repeats {seen[operation_id]}"))
+            seen[operation_id] = where
             tags = op.get("tags") or ["default"]
             if len(tags) > 1:
                 spec.problems.append(Problem("warning", f"{operation_id}: several tags, using {tags[0]}"))
-            security = op.get("security", global_security)
+            try:
+                rate_limit = parse_rate_limit(op.get("x-rateLimit"))
+            except ValueError as error:
+                spec.problems.append(Problem("error", f"{where}: {error}"))
+                rate_limit = None
             spec.operations.append(
                 Operation(
                     operation_id=operation_id,
@@ -170,12 +266,14 @@ def parse(config: ApiConfig) -> ApiSpec:
                     tag=tags[0],
                     handler_module=f"handlers.{snake(config.name)}.{snake(tags[0])}",
                     handler_function=snake(operation_id),
-                    security=tuple(tuple(sorted(req)) for req in security),
+                    security=_security(op.get("security", global_security)),
                     success_status=_success_status(op.get("responses", {})),
                     statuses=tuple(sorted(int(c) for c in op.get("responses", {}) if c.isdigit())),
                     scope=op.get("x-scope"),
                     auth=op.get("x-auth"),
-                    rate_limit=op.get("x-rateLimit"),
+                    rate_limit=rate_limit,
+                    parameters=_parameters(document, item, op),
+                    has_body="requestBody" in op,
                 )
             )
     spec.operations.sort(key=lambda o: (o.public_path, o.method))

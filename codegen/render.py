@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
+from codegen import diff, parser
 from codegen.parser import ApiConfig, ApiSpec, Problem, parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,13 +22,7 @@ FILTERS = {"pyrepr": repr}
 
 
 def api_configs(root: Path = ROOT) -> tuple[ApiConfig, ...]:
-    specs = root / "specs"
-    return (
-        ApiConfig("backlex", specs / "backlex.openapi.json",
-                  (specs / "backlex.overlay.json", specs / "backlex.links.overlay.json"), "/api"),
-        ApiConfig("pathmode", specs / "pathmode.openapi.json",
-                  (specs / "pathmode.overlay.json", specs / "pathmode.links.overlay.json"), "/api/v1"),
-    )
+    return parser.api_configs(root)
 
 
 def _environment() -> jinja2.Environment:
@@ -130,54 +123,30 @@ def stale_files(files: dict[str, str], root: Path = ROOT) -> list[str]:
     return lines
 
 
-@dataclass(frozen=True)
-class Change:
-    kind: str  # added, removed, changed, unhandled
-    api: str
-    operation: str
-    detail: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.kind:<9} {self.api:<8} {self.operation}" + (f"  ({self.detail})" if self.detail else "")
-
-
-def _operations_by_key(document: dict, mount: str) -> dict[str, dict]:
-    found = {}
-    for path, item in document.get("paths", {}).items():
-        for method, op in item.items():
-            if isinstance(op, dict) and method != "parameters":
-                found[f"{method.upper()} {mount}{path}"] = op
-    return found
+def committed_document(name: str, root: Path = ROOT) -> dict:
+    """The runtime document ``generated/`` was last committed with (git ``HEAD``), else the
+    one on disk, else an empty one: what the change report compares a fresh parse against."""
+    relative = f"{GENERATED}/{name}/openapi.json"
+    shown = subprocess.run(["git", "-C", str(root), "show", f"HEAD:{relative}"], capture_output=True, text=True)
+    if shown.returncode == 0:
+        return json.loads(shown.stdout)
+    on_disk = root / relative
+    return json.loads(on_disk.read_text()) if on_disk.exists() else {"openapi": "3.0.3", "paths": {}}
 
 
-def change_report(spec: ApiSpec, root: Path = ROOT) -> list[Change]:
-    """Compare a fresh parse with the committed runtime document and the handler modules."""
-    name = spec.config.name
-    previous_path = root / GENERATED / name / "openapi.json"
-    previous = json.loads(previous_path.read_text()) if previous_path.exists() else {"paths": {}}
-    mount = spec.config.mount
-    old, new = _operations_by_key(previous, mount), _operations_by_key(spec.document, mount)
-    changes = [Change("added", name, key) for key in sorted(set(new) - set(old))]
-    changes += [Change("removed", name, key) for key in sorted(set(old) - set(new))]
-    for key in sorted(set(old) & set(new)):
-        parts = [
-            part
-            for part in ("parameters", "requestBody", "responses")
-            if old[key].get(part) != new[key].get(part)
-        ]
-        if parts:
-            changes.append(Change("changed", name, key, ", ".join(parts)))
-    for op in spec.operations:
-        if not _handler_exists(op.handler_module, op.handler_function):
-            changes.append(Change("unhandled", name, f"{op.method} {op.public_path}", op.handler))
-    return changes
-
-
-def _handler_exists(module: str, function: str) -> bool:
-    try:
-        return callable(getattr(importlib.import_module(module), function, None))
-    except ImportError:
-        return False
+def report_lines(specs: list[ApiSpec], root: Path = ROOT) -> list[str]:
+    """Every change of each API's runtime document since ``generated/`` was committed, with
+    the handler that implements the operation it concerns."""
+    lines = []
+    for spec in specs:
+        handlers = {f"{op.method} {op.public_path}": op for op in spec.operations}
+        for change in diff.compare(committed_document(spec.config.name, root), spec.document):
+            line = f"{spec.config.name}: {change}"
+            op = handlers.get(change.operation or "")
+            if op is not None:
+                line += f"  -> {op.handler_module.replace('.', '/')}.py {op.handler_function}"
+            lines.append(line)
+    return lines
 
 
 def problems(specs: list[ApiSpec]) -> list[tuple[str, Problem]]:

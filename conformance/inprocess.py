@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from conformance.target import Target, seed_data
-from spec_server import clock, config, db, migrations, seeding
+from spec_server import clock, config, db, migrations, ratelimit, seeding
 from spec_server.app import create_app
 
 # the suite sends far more requests than the documented per-user hourly limits allow
@@ -40,7 +40,7 @@ _repository: str | None = None
 def build(database_url: str, faults: frozenset[str] = frozenset()):
     """A fresh app over ``database_url`` with the conformance seed; returns (app, target)."""
     settings = config.Settings.from_env(database_url=database_url, validate_responses=True, faults=faults)
-    settings.rate_limits = {bucket: UNLIMITED for bucket in settings.rate_limits}
+    settings.rate_limits = {bucket: UNLIMITED for bucket in ratelimit.buckets()}
     app = create_app(settings)
     with db.database.connection_context():
         if db.is_postgres():

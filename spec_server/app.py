@@ -1,7 +1,9 @@
-"""The app factory: both APIs on one connexion app, at their native paths.
+"""The app factory: every served API on one connexion app, at its native paths.
 
-``create_app()`` binds the database, creates or migrates its tables, and mounts Pathmode
-(``/api/v1``) before backlex (``/api``) so the longer prefix wins. Every error the stack
+``create_app()`` binds the database, creates or migrates its tables, checks that the
+hand-written code fits each API (handlers and their signatures, the API's own completeness
+rules: a misfit stops the start, by name), and mounts the APIs so that the longest mount
+prefix wins (Pathmode's ``/api/v1`` before backlex's ``/api``). Every error the stack
 produces (routing, security, validation, handlers) leaves in the envelope of the API the
 path belongs to; nothing answers problem+json.
 """
@@ -18,31 +20,47 @@ from connexion.lifecycle import ConnexionResponse
 from starlette.exceptions import HTTPException
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
-from spec_server import config, connexion_tuning, db, errors, jsonio, migrations, responses
+from spec_server import apis as api_registry
+from spec_server import config, connexion_tuning, db, errors, handler_check, jsonio, migrations, responses
 from spec_server.apis import ApiDefinition
-from spec_server.pipeline import SECURITY_MAP, load_handler, resolver
+from spec_server.pipeline import SECURITY_MAP, resolver
 from spec_server.validation import body_validator
 
 log = logging.getLogger(__name__)
 
 
+class StartupRefused(RuntimeError):
+    """The hand-written code does not fit the generated operations; the message lists where."""
 
-def api_definitions() -> list[ApiDefinition]:
-    from handlers.backlex._api import API as BACKLEX
-    from handlers.pathmode._api import API as PATHMODE
 
-    # connexion mounts the last-added API first (it inserts at the front), so Pathmode's
-    # /api/v1 goes in after backlex's /api to be tried before it
-    return [BACKLEX, PATHMODE]
+def refuse_misfits(apis: list[ApiDefinition]) -> None:
+    findings = [line for api in apis for line in handler_check.handler_findings(api.name, api.operations.values())]
+    findings += api_registry.completeness_findings(apis)
+    if findings:
+        raise StartupRefused("the handlers do not fit the documents (`spec-server codegen --check` "
+                             "lists the same):\n  " + "\n  ".join(findings))
+
+
+def hook_key(scheme: dict) -> str | None:
+    """The ``x-*InfoFunc`` key connexion reads for a security scheme of this type."""
+    kind = scheme.get("type")
+    if kind == "apiKey":
+        return "x-apikeyInfoFunc"
+    if kind == "http":
+        return {"bearer": "x-bearerInfoFunc", "basic": "x-basicInfoFunc"}.get(str(scheme.get("scheme", "")).lower())
+    if kind in ("oauth2", "openIdConnect"):
+        return "x-tokenInfoFunc"
+    return None
 
 
 def runtime_document(api: ApiDefinition, hook_module: str) -> dict:
-    """The generated document plus the security hooks connexion calls."""
+    """The generated document plus the security hooks connexion calls: every scheme leads to
+    the API's one security step (``pipeline.security_hook``)."""
     document = json.loads(api.openapi_path.read_text())
-    for scheme_name, scheme in document.get("components", {}).get("securitySchemes", {}).items():
-        hook = api.scheme_hooks.get(scheme_name)
-        if hook:
-            scheme[hook] = f"{hook_module}.check_credentials"
+    for scheme in document.get("components", {}).get("securitySchemes", {}).values():
+        key = hook_key(scheme)
+        if key:
+            scheme[key] = f"{hook_module}.check_credentials"
     return document
 
 
@@ -81,7 +99,7 @@ def to_api_error(exc: Exception, api: ApiDefinition | None) -> errors.ApiError:
 def error_handler(apis: list[ApiDefinition]):
     def handle(request, exc: Exception) -> ConnexionResponse:
         path = request.url.path
-        api = next((c for c in sorted(apis, key=lambda a: -len(a.mount)) if c.owns(path)), None)
+        api = api_registry.owner_of(path, apis)
         error = to_api_error(exc, api)
         if error.status_code == 405 and api is not None:
             error.headers["Allow"] = ", ".join(api.allowed_methods(path))
@@ -100,14 +118,13 @@ def create_app(settings: config.Settings | None = None):
     settings = config.install(settings or config.Settings.from_env())
     db.open_database(settings.database_url)
     migrations.migrate()
-    apis = [api for api in api_definitions() if settings.apis in ("all", api.name)]
+    apis = list(api_registry.discover(settings.apis))  # the longest mount first
+    refuse_misfits(apis)
     connexion_tuning.install()
     app_class = connexion.FlaskApp if settings.flavour == "flask" else connexion.AsyncApp
     app = app_class(__name__, jsonifier=jsonio.JSONIFIER)
-    for api in apis:  # resolve every handler now: a missing one must stop the start-up
-        for operation in api.operations.values():
-            load_handler(operation.handler)
-    for api in apis:  # order matters: see api_definitions
+    # connexion tries the last-added API first (it inserts at the front): the longest mount last
+    for api in reversed(apis):
         hook_module = f"handlers.{api.name}._api"
         app.add_api(
             runtime_document(api, hook_module),

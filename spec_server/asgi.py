@@ -6,13 +6,14 @@ import gc
 
 
 def create():
-    from handlers.backlex import _jobs
-    from spec_server import checkpoints, db
+    from spec_server import apis, checkpoints, config, db
     from spec_server.app import create_app
 
     app = create_app()
     checkpoints.start(db.sqlite_file(db.database.obj))  # WAL checkpoints off the writers' path
-    _jobs.start_in_process()  # the backlex job consumer; JOBS_IN_PROCESS=0 leaves it to `spec-server worker`
+    for api in apis.discover(config.settings().apis):
+        if api.on_serve is not None:
+            api.on_serve()  # e.g. backlex's job consumer
     settle_garbage_collector()
     return app
 

@@ -24,7 +24,7 @@ def open_store(database: str | None):
 def cmd_codegen(args) -> int:
     from codegen.cli import run
 
-    return run(args.check)
+    return run(args.check, report_only=args.report, scaffold=args.scaffold)
 
 
 def cmd_seed(args) -> int:
@@ -40,33 +40,35 @@ def cmd_seed(args) -> int:
     return 0
 
 
-def _seed_demo_if_empty(database) -> dict | None:
-    from handlers.backlex.store import User as BxUser
-    from handlers.pathmode.store import User as PmUser
-    from spec_server import demo, seeding
+def _seed_demo_if_empty(database, served) -> dict | None:
+    """Each served API's demo dataset, the first time the server starts on an empty store."""
+    from spec_server import seeding
 
     with database.connection_context():
-        if BxUser.select().exists() or PmUser.select().exists():
+        if any(model.select().exists() for api in served for model in api.models):
             return None
-        return seeding.seed(demo.DEMO_SEED)
+        return seeding.seed({api.name: api.demo.seed for api in served if api.demo is not None})
 
 
 def cmd_serve(args) -> int:
-    from spec_server import demo, workers
+    from spec_server import apis, workers
 
     if args.database:
         os.environ["DATABASE_URL"] = args.database
     os.environ["SPEC_SERVER_APIS"] = args.api
     database = open_store(args.database)
-    created = _seed_demo_if_empty(database)
+    served = apis.discover(args.api)
+    created = _seed_demo_if_empty(database, served)
     base_url = f"http://{args.host}:{args.port}"
     os.environ.setdefault("PUBLIC_BASE_URL", base_url)
-    print(f"spec-server on {base_url}  (backlex at /api, Pathmode at /api/v1)")
-    print(f"Swagger UI: {base_url}/api/ui/ (backlex)  {base_url}/api/v1/ui/ (Pathmode)")
+    print(f"spec-server on {base_url}  ({', '.join(f'{api.name} at {api.mount}' for api in served)})")
+    print("Swagger UI: " + "  ".join(f"{base_url}{api.mount}/ui/ ({api.name})" for api in served))
     if created:
         print("Seeded a demo dataset. Try:")
-        for line in demo.curl_lines(base_url, created):
-            print("  " + line)
+        for api in served:
+            if api.demo is not None and api.name in created:
+                for line in api.demo.lines(base_url, created[api.name]):
+                    print("  " + line)
     else:
         print("The database already holds data; `spec-server seed FILE` prints fresh credentials.")
     sys.stdout.flush()
@@ -79,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the server")
-    serve.add_argument("--api", choices=["all", "backlex", "pathmode"], default="all")
+    from spec_server import apis
+
+    serve.add_argument("--api", choices=["all", *apis.served_names()], default="all")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
@@ -93,7 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     seed.set_defaults(func=cmd_seed)
 
     codegen = sub.add_parser("codegen", help="regenerate generated/ from specs/")
-    codegen.add_argument("--check", action="store_true", help="fail and name every stale file")
+    codegen.add_argument("--check", action="store_true",
+                         help="write nothing; fail and name every stale file and every handler that does not fit")
+    codegen.add_argument("--report", action="store_true",
+                         help="write nothing; print the change report against what generated/ was built from")
+    codegen.add_argument("--scaffold", action="store_true",
+                         help="also write a 501 stub for every operation without a handler (never overwrites)")
     codegen.set_defaults(func=cmd_codegen)
 
     from spec_server import commands

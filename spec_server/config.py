@@ -3,26 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections import defaultdict
 from dataclasses import dataclass, field
-
-# x-rateLimit of the Pathmode document: bucket -> (requests, window seconds)
-DEFAULT_RATE_LIMITS = {
-    "intents": (200, 3600),
-    "general": (300, 3600),
-    "apiKeysRead": (120, 3600),
-    "apiKeysWrite": (20, 3600),
-    "analyzeCodebase": (30, 86400),
-    # backlex (not in its document; see docs/behaviour.md)
-    "invitations": (20, 3600),
-    "tokenMinting": (10, 3600),
-}
-
-# Pathmode plan quotas per workspace; None = unlimited
-DEFAULT_PLAN_LIMITS = {
-    "free": {"intents": 25, "evidence_items": 100, "api_keys": 2},
-    "pro": {"intents": 500, "evidence_items": 5000, "api_keys": 10},
-    "team": {"intents": None, "evidence_items": None, "api_keys": 50},
-}
 
 
 def _parse_limits(text: str) -> dict[str, tuple[int, int]]:
@@ -35,9 +17,9 @@ def _parse_limits(text: str) -> dict[str, tuple[int, int]]:
     return limits
 
 
-def _parse_plan_limits(text: str) -> dict[str, dict[str, int | None]]:
-    """``free.intents=3,pro.api_keys=5``"""
-    plans = {plan: dict(values) for plan, values in DEFAULT_PLAN_LIMITS.items()}
+def _parse_plan_limits(text: str) -> defaultdict[str, dict[str, int | None]]:
+    """``free.intents=3,pro.api_keys=5`` (``none`` or empty: unlimited)"""
+    plans: defaultdict[str, dict[str, int | None]] = defaultdict(dict)
     for item in filter(None, (part.strip() for part in text.split(","))):
         key, _, value = item.partition("=")
         plan, _, metric = key.strip().partition(".")
@@ -51,12 +33,12 @@ class Settings:
     flavour: str = "async"  # "async" (AsyncApp) or "flask" (FlaskApp)
     validate_responses: bool = False
     public_base_url: str = "http://127.0.0.1:8000"
-    rate_limits: dict[str, tuple[int, int]] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
-    plan_limits: dict[str, dict[str, int | None]] = field(
-        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_PLAN_LIMITS.items()}
-    )
+    # overrides of the limits an API states (rate-limit buckets, plan quotas): the numbers
+    # themselves come from each API (its document's x-rateLimit, its own plan table)
+    rate_limits: dict[str, tuple[int, int]] = field(default_factory=dict)  # bucket -> (requests, window s)
+    plan_limits: defaultdict[str, dict[str, int | None]] = field(default_factory=lambda: defaultdict(dict))
     faults: frozenset[str] = frozenset()  # planted faults, to prove the conformance suite fails
-    apis: str = "all"  # all | backlex | pathmode
+    apis: str = "all"  # all, or the name of the one API to serve
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:

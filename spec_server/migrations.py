@@ -16,7 +16,8 @@ PostgreSQL, an exclusive lock file beside the database on SQLite):
    ``playhouse.migrate``. Renames, type changes and data rewrites need an explicit step.
 
 To change the schema: edit the model, and when the change is not additive append a
-``Step`` to ``STEPS`` (next version) that brings an old table to the new shape.
+``Step`` (the next version) to ``STEPS`` for a shared table, or to the API's
+``ApiDefinition.migrations`` for one of its own, that brings an old table to the new shape.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import peewee
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_operations
 
-from spec_server import clock, store
+from spec_server import apis, clock, store
 from spec_server.db import database, is_postgres, sqlite_file
 
 log = logging.getLogger(__name__)
@@ -57,23 +58,13 @@ class Step:
 
 
 def all_models() -> tuple:
-    from handlers.backlex.store import MODELS as BACKLEX
-    from handlers.pathmode.store import MODELS as PATHMODE
-
-    return (*store.MODELS, *BACKLEX, *PATHMODE)
+    """The shared tables and every served API's (``ApiDefinition.models``)."""
+    return (*store.MODELS, *(model for api in apis.discover() for model in api.models))
 
 
 def _baseline(_migrator: SchemaMigrator) -> None:
     """Step 1: the schema as first released (every table of the models of that time)."""
     database.create_tables(all_models(), safe=True)
-
-
-def _outcome_index_double(_migrator: SchemaMigrator) -> None:
-    """Step 2: outcomeIndex holds any finite JSON number; PostgreSQL's REAL overflowed on tiny
-    and huge values. SQLite stores both as REAL already."""
-    if is_postgres():
-        database.execute_sql(
-            "ALTER TABLE pm_outcome_measurement ALTER COLUMN outcome_index TYPE double precision")
 
 
 def _rate_event_sequence(schema_migrator: SchemaMigrator) -> None:
@@ -90,25 +81,48 @@ def _rate_event_sequence(schema_migrator: SchemaMigrator) -> None:
 
 
 def _leaner_write_indexes(_migrator: SchemaMigrator) -> None:
-    """Step 4: indexes every create paid for and no query used: the outbox's four single-column
-    ones (one ``(channel, created_at)`` replaces them) and the intents' ``workspace_id``, which
-    ``(workspace_id, updated_at)`` already serves."""
+    """Step 4 (with the APIs' parts of it): indexes every create paid for and no query used:
+    the outbox's four single-column ones (one ``(channel, created_at)`` replaces them)."""
     for name in ("outbox_event_channel", "outbox_event_kind", "outbox_event_subject_id",
-                 "outbox_event_created_at", "pm_intent_workspace_id"):
+                 "outbox_event_created_at"):
         database.execute_sql(f"DROP INDEX IF EXISTS {name}")
     database.create_tables([store.OutboxEvent], safe=True)  # the (channel, created_at) index
 
 
+# the shared tables' steps; each API adds its own parts (``ApiDefinition.migrations``)
 STEPS: list[Step] = [
     Step(1, "baseline", _baseline),
-    Step(2, "outcome index as double precision", _outcome_index_double),
     Step(3, "rate events numbered per key", _rate_event_sequence),
     Step(4, "leaner indexes on the write path", _leaner_write_indexes),
 ]
 
 
+def steps() -> list[Step]:
+    """Every step, by version: the shared ones and the served APIs' parts. Versions are one
+    sequence for the whole database; parts of one version run together, shared part first,
+    in one transaction with one stamp."""
+    parts: dict[int, list[Step]] = {}
+    for step in [*STEPS, *(step for api in apis.discover() for step in api.migrations)]:
+        parts.setdefault(step.version, []).append(step)
+    merged = []
+    for version, group in sorted(parts.items()):
+        if len(group) == 1:
+            merged.append(group[0])
+        else:
+            merged.append(Step(version, group[0].name, _together([part.apply for part in group])))
+    return merged
+
+
+def _together(applies: list[Callable[[SchemaMigrator], None]]) -> Callable[[SchemaMigrator], None]:
+    def apply(schema_migrator: SchemaMigrator) -> None:
+        for part in applies:
+            part(schema_migrator)
+
+    return apply
+
+
 def latest_version() -> int:
-    return max(step.version for step in STEPS)
+    return max(step.version for step in steps())
 
 
 def migrator() -> SchemaMigrator:
@@ -192,15 +206,13 @@ def add_missing_columns(schema_migrator: SchemaMigrator) -> list[str]:
     return added
 
 
-def create_queue_tables() -> None:
-    """The backlex job queue's tables (huey's ``huey_*``). Created here, under the lock, so
-    that N workers binding the queue at once find them: concurrent ``CREATE TABLE IF NOT
+def create_outside_tables() -> None:
+    """Tables an API keeps outside its models (a job queue's). Created here, under the lock,
+    so that N workers binding them at once find them: concurrent ``CREATE TABLE IF NOT
     EXISTS`` of one table can fail on PostgreSQL."""
-    try:
-        from handlers.backlex._jobs import QueueStorage
-    except ImportError:
-        return
-    QueueStorage("backlex", database=database.obj)
+    for api in apis.discover():
+        if api.prepare_store is not None:
+            api.prepare_store(database.obj)
 
 
 def migrate() -> int:
@@ -212,15 +224,15 @@ def migrate() -> int:
         if fresh:
             with database.atomic():
                 database.create_tables(all_models(), safe=True)
-                for step in STEPS:
+                for step in steps():
                     _stamp(step)
-            create_queue_tables()
+            create_outside_tables()
             return latest_version()
         if version is None:  # tables from before migrations existed: step 1's shape
             _stamp(STEPS[0])
             version = STEPS[0].version
         schema_migrator = migrator()
-        for step in sorted(STEPS, key=lambda s: s.version):
+        for step in steps():
             if step.version <= version:
                 continue
             log.info("schema migration %s: %s", step.version, step.name)
@@ -231,5 +243,5 @@ def migrate() -> int:
             database.create_tables(all_models(), safe=True)
             for column in add_missing_columns(schema_migrator):
                 log.info("schema: added column %s", column)
-        create_queue_tables()
+        create_outside_tables()
         return latest_version()

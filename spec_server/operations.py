@@ -1,8 +1,42 @@
-"""The row type of the generated operation tables."""
+"""The row types of the generated operation tables."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+# one alternative of an operation's security: every (scheme, scopes) of it must hold
+Requirement = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """An operation's ``x-rateLimit``: ``"general 300/h"``, ``"analyzeCodebase 30/24h (per workspace)"``."""
+
+    bucket: str
+    requests: int
+    window_seconds: int
+    per: str | None = None  # what the window is counted per when the document says ("workspace")
+
+    @property
+    def limit(self) -> tuple[int, int]:
+        return (self.requests, self.window_seconds)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A path or query parameter: what connexion passes to the handler."""
+
+    name: str  # as the document spells it
+    location: str  # path or query
+    required: bool
+    has_default: bool  # the document gives a default, so connexion always passes a value
+
+    @property
+    def argument(self) -> str:
+        """The handler's keyword for it (connexion's ``pythonic_params``)."""
+        from connexion.decorators.parameter import pythonic
+
+        return pythonic(self.name)
 
 
 @dataclass(frozen=True)
@@ -12,13 +46,15 @@ class Operation:
     path: str  # public path, as clients call it
     tag: str
     handler: str  # dotted path of the hand-written function
-    security: tuple[tuple[str, ...], ...]  # alternatives, each a set of scheme names
+    security: tuple[Requirement, ...]  # alternatives; () means public
     success_status: int
     statuses: tuple[int, ...]
-    scope: str | None = None  # Pathmode x-scope
-    auth: str | None = None  # Pathmode x-auth
-    rate_limit: str | None = None  # Pathmode x-rateLimit
+    scope: str | None = None  # x-scope
+    auth: str | None = None  # x-auth
+    rate_limit: RateLimit | None = None  # x-rateLimit (None also for "none")
+    parameters: tuple[Parameter, ...] = ()  # path and query, in the document's order
+    has_body: bool = False  # connexion passes ``body``
 
     @property
     def schemes(self) -> frozenset[str]:
-        return frozenset(name for alternative in self.security for name in alternative)
+        return frozenset(name for alternative in self.security for name, _scopes in alternative)

@@ -137,14 +137,17 @@ def resolver(api: ApiDefinition, *, asynchronous: bool = False) -> Resolver:
 def security_hook(api: ApiDefinition):
     """The x-*InfoFunc of every scheme of ``api``: one decision per request."""
 
-    def authorize(request):
+    def authorize(request, required_scopes):
         operation_id = request.scope.get("extensions", {}).get(ROUTING, {}).get("operation_id")
         refuse_nul(api, list(request.query_params.values()), request.path_params, request.cookies)
         with db.connection():
-            return {"sub": None, "caller": api.authorize(api.operations[operation_id], request)}
+            caller = api.authorize(api.operations[operation_id], request)
+        # scopes are the API's step to check (it raised if they fail); an OAuth2 scheme's
+        # connexion handler then compares them again, and finds them granted
+        return {"sub": None, "caller": caller, "scope": list(required_scopes or ())}
 
     async def check(_credential, request=None, required_scopes=None):
-        return await offload.run(authorize, request)
+        return await offload.run(authorize, request, required_scopes)
 
     return check
 

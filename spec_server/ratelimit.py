@@ -18,7 +18,7 @@ import random
 
 from peewee import Case, Cast, Select, fn
 
-from spec_server import clock
+from spec_server import apis, clock
 from spec_server.compiled import Prepared
 from spec_server.config import settings
 from spec_server.db import database, is_postgres, serialize, serializing_statement, write_turn
@@ -52,12 +52,23 @@ _EXPIRED = Prepared(lambda bucket, key, start: RateEvent.delete().where(
     (RateEvent.bucket == bucket) & (RateEvent.key == key) & (RateEvent.at <= start)), "bucket", "key", "start")
 
 
+def limit_of(bucket: str) -> tuple[int, int]:
+    """(requests, window seconds): configuration's override (``RATE_LIMITS``), else what the
+    API states (its document's ``x-rateLimit`` in the generated table, or its own table)."""
+    override = settings().rate_limits.get(bucket)
+    return override if override is not None else apis.rate_limits()[bucket]
+
+
+def buckets() -> list[str]:
+    return sorted(apis.rate_limits())
+
+
 def hit(bucket: str, key: str, *, message: str | None = None, extra_body: bool = False) -> None:
     """Admit one request of ``key`` in ``bucket`` or raise ``RateLimited``.
 
     ``extra_body`` adds ``retryAfterSeconds`` to the error body (analyze-codebase's shape).
     """
-    limit, window_s = settings().rate_limits[bucket]
+    limit, window_s = limit_of(bucket)
     now = clock.now_ms()
     window_start = now - window_s * 1000
     values = {"bucket": bucket, "key": key, "now": now, "start": window_start, "limit": limit}

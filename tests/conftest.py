@@ -9,6 +9,7 @@ truncated before the test.
 from __future__ import annotations
 
 import os
+from collections import defaultdict
 
 import pytest
 
@@ -52,7 +53,7 @@ def database(app, tmp_path):
 def settings(app):
     """The live settings; a test may lower limits, the fixture restores them."""
     current = config.settings()
-    saved = (dict(current.rate_limits), {k: dict(v) for k, v in current.plan_limits.items()},
+    saved = (dict(current.rate_limits), defaultdict(dict, {k: dict(v) for k, v in current.plan_limits.items()}),
              current.faults)
     yield current
     current.rate_limits, current.plan_limits, current.faults = saved[0], saved[1], saved[2]

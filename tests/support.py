@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from spec_server import seeding
 from spec_server.db import database
@@ -16,6 +19,19 @@ INTENT_KEYS = {
     "implementationContext", "createdAt", "updatedAt", "shippedAt", "verifiedAt", "edgeCases",
     "evidenceIds", "relations",
 }
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def documented_operations(api: str) -> set[tuple[str, str]]:
+    """(METHOD, public path) of every operation the upstream document states, read from the
+    document itself (not from what codegen made of it): tests count from here, never literals."""
+    document = json.loads((SPECS / f"{api}.openapi.json").read_text())
+    base = re.sub(r"^[a-z]+://[^/]+", "", (document.get("servers") or [{"url": ""}])[0]["url"]).rstrip("/")
+    return {(method.upper(), base + path) for path, item in document["paths"].items()
+            for method in HTTP_METHODS if method in item}
+
 
 PM_ROLES = ("owner", "admin", "editor", "viewer")
 BX_ROLES = ("owner", "admin", "developer", "viewer")

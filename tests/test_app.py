@@ -10,8 +10,9 @@ import pytest
 from generated.backlex.operations import OPERATIONS as BACKLEX_OPERATIONS
 from generated.pathmode.operations import OPERATIONS as PATHMODE_OPERATIONS
 from spec_server import config
-from spec_server.app import create_app
+from spec_server.app import StartupRefused, create_app
 from spec_server.pipeline import load_handler
+from tests.support import documented_operations
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +30,10 @@ def any_client(request, app, flask_app, database, settings):
         yield test_client
 
 
-def test_all_93_operations_resolve_to_handlers():
+def test_every_documented_operation_resolves_to_a_handler():
     operations = [*BACKLEX_OPERATIONS, *PATHMODE_OPERATIONS]
-    assert len(operations) == 93
+    documented = documented_operations("backlex") | documented_operations("pathmode")
+    assert {(op.method, op.path) for op in operations} == documented
     for operation in operations:
         assert callable(load_handler(operation.handler)), operation.handler
         module = operation.handler.rsplit(".", 2)[-2]
@@ -43,8 +45,24 @@ def test_start_up_fails_when_a_handler_is_missing(monkeypatch, app):
 
     broken = dataclasses.replace(operations.BY_ID["get_intents"], handler="handlers.pathmode.intents.nope")
     monkeypatch.setitem(operations.BY_ID, "get_intents", broken)
-    with pytest.raises(LookupError, match="handlers.pathmode.intents.nope"):
+    with pytest.raises(StartupRefused, match="handlers/pathmode/intents.py: no function nope for GET /api/v1/intents"):
         create_app(config.settings())
+
+
+def test_start_up_fails_when_a_handler_does_not_take_the_operations_parameters(monkeypatch, app):
+    """A renamed path parameter ({id} -> {intentId}) stops the start, naming the handler, instead
+    of failing the first request with an unexpected keyword (500)."""
+    from generated.pathmode import operations
+
+    original = operations.BY_ID["get_intents_id"]
+    renamed = dataclasses.replace(original, path="/api/v1/intents/{intentId}", parameters=tuple(
+        dataclasses.replace(p, name="intentId") if p.name == "id" else p for p in original.parameters))
+    monkeypatch.setitem(operations.BY_ID, "get_intents_id", renamed)
+    with pytest.raises(StartupRefused) as refused:
+        create_app(config.settings())
+    assert "handlers/pathmode/intents.py: get_intents_id: no parameter intent_id for path parameter intentId" \
+        in str(refused.value)
+    assert "get_intents_id: parameter id_ is no parameter of GET /api/v1/intents/{intentId}" in str(refused.value)
 
 
 def _is_backlex_error(response, status, code):

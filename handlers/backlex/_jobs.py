@@ -47,6 +47,11 @@ class QueueStorage(SqlStorage):
         return models
 
 
+def create_queue_tables(database) -> None:
+    """huey's ``huey_*`` tables (the migration lock holds while they are created)."""
+    QueueStorage("backlex", database=database)
+
+
 # SqlHuey is Huey over SqlStorage; ours only renames the tables
 # no result store: jobs write their outcome to our own tables (deploys, deliveries)
 huey = Huey("backlex", immediate=True, results=False, utc=True, storage_class=QueueStorage)

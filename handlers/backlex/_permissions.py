@@ -85,3 +85,37 @@ MINIMUM_ROLE: dict[str, str] = {
 
 def allows(role: str, operation_id: str) -> bool:
     return ROLE_RANK.get(role, -1) >= ROLE_RANK[MINIMUM_ROLE[operation_id]]
+
+
+def findings(operations) -> list[str]:
+    """The table against the operations: every org-scoped operation (a ``{slug}`` path) needs
+    a row, and every row an operation. ``codegen --check`` and start-up stop on any."""
+    scoped = {op.operation_id: op for op in operations if "{slug}" in op.path}
+    lines = [f"handlers/backlex/_permissions.py: {op.method} {op.path} ({op.operation_id}) has no "
+             f"MINIMUM_ROLE row: add '{op.operation_id}': <viewer|developer|admin|owner>"
+             for op_id, op in sorted(scoped.items()) if op_id not in MINIMUM_ROLE]
+    lines += [f"handlers/backlex/_permissions.py: MINIMUM_ROLE row {op_id!r} names no org-scoped operation: remove it"
+              for op_id in sorted(set(MINIMUM_ROLE) - set(scoped))]
+    lines += [f"handlers/backlex/_permissions.py: MINIMUM_ROLE[{op_id!r}] = {role!r} is not a role"
+              for op_id, role in sorted(MINIMUM_ROLE.items()) if role not in ROLE_RANK]
+    return lines
+
+
+def scaffold(operations) -> list[str]:
+    """``codegen --scaffold``: a row for every org-scoped operation without one, at the most
+    restrictive role (owner) until someone decides; the server starts with it."""
+    from pathlib import Path
+
+    missing = [op for op in operations if "{slug}" in op.path and op.operation_id not in MINIMUM_ROLE]
+    if not missing:
+        return []
+    path = Path(__file__)
+    text = path.read_text()
+    end = text.index("\n}\n", text.index("MINIMUM_ROLE: dict[str, str] = {"))
+    rows = "".join(f'\n    "{op.operation_id}": OWNER,  # scaffolded ({op.method} {op.path}): set the lowest role allowed'
+                   for op in missing)
+    path.write_text(text[:end] + rows + text[end:])
+    for op in missing:
+        MINIMUM_ROLE[op.operation_id] = OWNER
+    return [f"handlers/backlex/_permissions.py: MINIMUM_ROLE['{op.operation_id}'] = owner (scaffolded; "
+            f"set the lowest role allowed)" for op in missing]

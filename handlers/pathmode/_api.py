@@ -9,7 +9,8 @@ The security step (``authorize``) runs before request validation, in this order:
    workspace themselves (request body or the intent's row).
 3. scope: the operation's ``x-scope`` must be among the key's scopes, or the member's
    role-derived scopes (→ 403).
-4. rate limit: the operation's ``x-rateLimit`` bucket, keyed ``user:<id>`` (→ 429).
+4. rate limit: the operation's ``x-rateLimit`` bucket, keyed ``user:<id>`` (→ 429); a rule
+   the document counts per workspace is applied by its handler, after its own checks.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import peewee
 
 from generated.pathmode import OPENAPI_PATH
 from generated.pathmode.operations import BY_ID
-from handlers.pathmode.store import ApiKey, Membership, Session, Workspace
+from handlers.pathmode import _migrations, _seed
+from handlers.pathmode.store import MODELS, ApiKey, Membership, Session, Workspace
 from spec_server import clock, credentials, faults, ratelimit
 from spec_server.apis import ApiDefinition
 from spec_server.compiled import Prepared
@@ -126,13 +128,6 @@ def caller_from_session(request, cookie_only: bool) -> Caller:
                   scopes=scopes_for_role(membership.role), role=membership.role, workspace=workspace)
 
 
-def rate_bucket(rate_limit: str | None) -> str | None:
-    """``'general 300/h'`` → ``'general'``; ``'none'`` → None."""
-    if not rate_limit or rate_limit == "none":
-        return None
-    return rate_limit.split()[0]
-
-
 def authorize(operation, request) -> Caller:
     cookie_only = operation.auth == "cookie-session-only"
     token = None if cookie_only else _bearer_token(request)
@@ -143,9 +138,9 @@ def authorize(operation, request) -> Caller:
     scope = operation.scope
     if not cookie_only and scope in ("read", "write", "admin") and scope not in caller.scopes:
         raise Forbidden(f"Insufficient permissions: this operation requires the '{scope}' scope")
-    bucket = rate_bucket(operation.rate_limit)
-    if bucket and bucket != "analyzeCodebase":  # that one is per workspace, in its handler
-        ratelimit.hit(bucket, f"user:{caller.user_id}")
+    rule = operation.rate_limit  # the document's x-rateLimit, from the generated table
+    if rule is not None and rule.per is None:  # one counted per workspace is its handler's
+        ratelimit.hit(rule.bucket, f"user:{caller.user_id}")
     return caller
 
 
@@ -157,7 +152,11 @@ API = ApiDefinition(
     envelope=envelope,
     schema_error_status=400,
     authorize=authorize,
-    scheme_hooks={"bearerAuth": "x-bearerInfoFunc", "sessionCookie": "x-apikeyInfoFunc"},
+    title="Pathmode API",
+    models=MODELS,
+    migrations=_migrations.MIGRATIONS,
+    seed=_seed.seed,
+    demo=_seed.DEMO,
 )
 
 check_credentials = security_hook(API)

@@ -62,13 +62,27 @@ def next_timestamp(previous: int | None) -> int:
     return now if previous is None or now > previous else previous + 1
 
 
+# plan quotas per workspace (README "Pathmode rate limits and plan limits"); None = unlimited.
+# Not in the document: hand-written once here, overridable by PLAN_LIMITS
+PLAN_LIMITS: dict[str, dict[str, int | None]] = {
+    "free": {"intents": 25, "evidence_items": 100, "api_keys": 2},
+    "pro": {"intents": 500, "evidence_items": 5000, "api_keys": 10},
+    "team": {"intents": None, "evidence_items": None, "api_keys": 50},
+}
+
+
+def plan_limit(plan: str, metric: str) -> int | None:
+    overrides = settings().plan_limits.get(plan, {})
+    return overrides[metric] if metric in overrides else PLAN_LIMITS.get(plan, {}).get(metric)
+
+
 def reserve_quota(ws: Workspace, metric: str, model, *, inserted: int = 0) -> None:
     """403 plan_limit_reached when the workspace already holds as many ``model`` rows as its
     plan allows for ``metric``. Call inside the write transaction that creates the row, before
     the insert or after it (``inserted``: the rows it added, then left out of ``current``;
     the 403 rolls them back): the count is serialized per workspace and metric, so concurrent
     creates cannot overshoot."""
-    limit = settings().plan_limits.get(ws.plan, {}).get(metric)
+    limit = plan_limit(ws.plan, metric)
     if limit is None:
         return
     serialize(f"quota:{metric}:{ws.id}")

@@ -21,7 +21,7 @@ from handlers.pathmode._spec_context import implementation_context_enabled
 from handlers.pathmode.engines import EngineError, EngineNotConfigured, analysis_engine
 from handlers.pathmode.engines.analysis import AnalysisRequest
 from handlers.pathmode.store import Intent, Membership, Product, Workspace
-from spec_server import db, ratelimit
+from spec_server import context, db, ratelimit
 from spec_server.errors import BadRequest, Forbidden, NotFound, Unavailable
 from spec_server.responses import ndjson_stream
 
@@ -106,8 +106,9 @@ def post_intents_id_analyze_codebase(id_):
     if not (ws.repository or "").strip():
         raise BadRequest("No repository is bound to this workspace")
     product = Product.get_or_none(Product.id == intent.product_id) if intent.product_id else None
-    if not (product and product.is_example):
-        ratelimit.hit("analyzeCodebase", f"workspace:{ws.id}", extra_body=True,
+    rule = context.current().operation.rate_limit  # "(per workspace)" in the document
+    if rule is not None and not (product and product.is_example):
+        ratelimit.hit(rule.bucket, f"workspace:{ws.id}", extra_body=True,
                       message="Daily analysis limit reached for this workspace")
     spec = _intents.detail(intent)
     request = AnalysisRequest(spec=spec, repository=ws.repository.strip(), spec_version=spec_version(spec))

@@ -15,7 +15,9 @@ import sys
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("conformance", help="run the conformance suite against a deployment")
-    parser.add_argument("--api", choices=["backlex", "pathmode", "all"], default="all")
+    from spec_server import apis
+
+    parser.add_argument("--api", choices=["all", *apis.served_names()], default="all")
     parser.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:8000")
     parser.add_argument("--credentials", required=True, help="output of `spec-server seed conformance/seed.json`")
     parser.add_argument("--junit", help="write JUnit XML here")

@@ -67,7 +67,7 @@ def missing_columns() -> list[str]:
 def test_a_fresh_database_gets_every_table_and_the_latest_version(url):
     db.open_database(url)
     assert migrations.migrate() == migrations.latest_version()
-    assert versions() == [step.version for step in migrations.STEPS]
+    assert versions() == [step.version for step in migrations.steps()]
     assert missing_columns() == []
 
 
@@ -76,7 +76,7 @@ def test_the_previous_schema_is_brought_to_the_current_one_keeping_its_data(url)
     with db.database.connection_context():
         assert not migrations.SchemaVersion.table_exists()
     migrations.migrate()
-    assert versions() == [step.version for step in migrations.STEPS]
+    assert versions() == [step.version for step in migrations.steps()]
     assert missing_columns() == []
     from handlers.pathmode.store import User
 
@@ -144,7 +144,7 @@ def test_four_processes_starting_at_once_migrate_once(url):
     assert [p.returncode for p in processes] == [0] * 4, [err for _, err in results]
     assert {out.strip() for out, _ in results} == {str(migrations.latest_version())}
     db.open_database(url)
-    assert versions() == [step.version for step in migrations.STEPS]
+    assert versions() == [step.version for step in migrations.steps()]
     assert missing_columns() == []
     with db.database.connection_context():
         assert "huey_task" in db.database.get_tables()  # the job queue's, created under the lock too

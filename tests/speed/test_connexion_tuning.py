@@ -7,13 +7,13 @@ import inspect
 from connexion.decorators import parameter
 from connexion.operations import openapi
 
-from spec_server import connexion_tuning
-from spec_server.app import api_definitions, runtime_document
+from spec_server import apis, connexion_tuning
+from spec_server.app import runtime_document
 from spec_server.pipeline import resolver
 
 
 def every_operation():
-    for api in api_definitions():
+    for api in apis.discover():
         document = runtime_document(api, f"handlers.{api.name}._api")
         for path, methods in document["paths"].items():
             for method, spec in methods.items():

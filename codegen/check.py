@@ -1,0 +1,49 @@
+"""What ``codegen --check`` asks of the hand-written code, against a fresh parse of ``specs/``.
+
+Every finding is one line that starts with the file to edit:
+
+- an operation without a handler, or a handler whose signature does not take exactly the
+  operation's parameters and body (``spec_server.handler_check``, also run at start-up);
+- a handler left over from a removed or renamed operation;
+- an API's own completeness rules (backlex: a permission-table row for every org-scoped
+  operation), and rate-limit bucket names that would mean two limits;
+- an API folder with no document, or a document with no handlers yet.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from codegen.parser import ApiSpec
+from spec_server import apis, handler_check
+
+
+def code_findings(specs: list[ApiSpec], root: Path) -> list[str]:
+    findings: list[str] = []
+    definitions = []
+    fresh = {}
+    for spec in specs:
+        name = spec.config.name
+        rows = [operation.row() for operation in spec.operations]
+        if not (root / "handlers" / name / "__init__.py").exists():
+            findings.append(f"handlers/{name}/: {len(rows)} operations of specs/{name}.openapi.json have no "
+                            f"handlers (`spec-server codegen --scaffold` writes their skeleton)")
+            continue
+        findings += handler_check.handler_findings(name, rows)
+        if not (root / "handlers" / name / "_api.py").exists():
+            findings.append(f"handlers/{name}/_api.py: missing: the API's definition (security step, "
+                            f"envelope), `spec-server codegen --scaffold` writes a skeleton")
+            continue
+        try:
+            definitions.append(apis.load(name))
+        except Exception as error:  # noqa: BLE001 - any import failure is a finding, with its cause
+            findings.append(f"handlers/{name}/_api.py: cannot be imported: {type(error).__name__}: {error}")
+            continue
+        fresh[name] = rows
+    findings += apis.completeness_findings(definitions, fresh)
+    documented = {spec.config.name for spec in specs}
+    for folder in sorted((root / "handlers").glob("*/__init__.py")):
+        name = folder.parent.name
+        if name not in documented and not name.startswith("_"):
+            findings.append(f"handlers/{name}/: no specs/{name}.openapi.json: left over from a removed API?")
+    return findings

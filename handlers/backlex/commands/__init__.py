@@ -1,0 +1,1 @@
+"""backlex operator commands (``spec-server <command>``): each module defines ``register(subparsers)``."""
