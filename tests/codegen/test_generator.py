@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from codegen import render
-from codegen.overlay import OverlayError, apply_overlay
 from codegen.parser import ApiConfig, derive_operation_id, parse
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini"
@@ -90,24 +89,6 @@ def test_duplicate_operation_ids_are_reported_as_errors(tmp_path):
     problems = parse(mini_config(tmp_path)).problems
     assert [p.level for p in problems] == ["error"]
     assert "post_widget_polish" in problems[0].message
-
-
-def test_overlay_targets_must_exist():
-    with pytest.raises(OverlayError, match="target not found"):
-        apply_overlay({"paths": {}}, {"actions": [{"target": "$.paths['/nope'].get", "update": {"x": 1}}]})
-    with pytest.raises(OverlayError, match="unsupported JSONPath"):
-        apply_overlay({}, {"actions": [{"target": "$..paths", "update": {}}]})
-
-
-def test_overlay_update_merges_objects_and_appends_to_arrays():
-    document = {"a": {"b": 1, "c": {"d": 2}}, "list": [1]}
-    result = apply_overlay(document, {"actions": [
-        {"target": "$.a", "update": {"c": {"e": 3}}},
-        {"target": "$.list", "update": 2},
-        {"target": "$.a.b", "remove": True},
-    ]})
-    assert result == {"a": {"c": {"d": 2, "e": 3}}, "list": [1, 2]}
-    assert document == {"a": {"b": 1, "c": {"d": 2}}, "list": [1]}  # the input is untouched
 
 
 def test_check_names_missing_extra_and_differing_files(tmp_path):
