@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import re
+import textwrap
 from dataclasses import dataclass
 
 _NAME = r"[A-Za-z0-9_$-]+"
@@ -194,9 +195,7 @@ def _apply_action(document: dict, action: dict) -> None:
 
 
 def _where(source: str, index: int, action: dict) -> str:
-    description = " ".join(str(action.get("description", "")).split())
-    if len(description) > 60:
-        description = description[:57] + "..."
+    description = textwrap.shorten(str(action.get("description", "")), 60, placeholder=" ...")
     return f'{source} action {index} ("{description}")'
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codegen.overlay import apply_overlay
+from codegen.overlay import OverlayError, apply_overlay
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -95,8 +96,12 @@ def derive_operation_id(method: str, path: str) -> str:
     return snake("_".join([method, *words]))
 
 
-def to_runtime_document(upstream: dict, overlays: list[dict], mount: str) -> dict:
+def to_runtime_document(upstream: dict, overlays: list[dict], mount: str, *, sources: Sequence[str] = (),
+                        errors: list[OverlayError] | None = None) -> dict:
     """Overlay, then express the document in OpenAPI 3.0.3, which connexion 3.3 accepts.
+
+    ``sources`` names the overlays in errors. Without an ``errors`` list the first action that
+    cannot be applied raises ``OverlayError``; with one, it is skipped and appended there.
 
     Both upstream documents declare 3.1.0 but are written in 3.0 idioms (``nullable``,
     boolean ``exclusiveMinimum``), so only the version string changes meaning-wise. When the
@@ -105,8 +110,9 @@ def to_runtime_document(upstream: dict, overlays: list[dict], mount: str) -> dic
     URL stays the same.
     """
     document = upstream
-    for overlay in overlays:
-        document = apply_overlay(document, overlay)
+    for index, overlay in enumerate(overlays):
+        source = sources[index] if index < len(sources) else "<overlay>"
+        document = apply_overlay(document, overlay, source=source, errors=errors)
     document = dict(document, openapi="3.0.3")
     upstream_mount = _server_path(upstream)
     if mount != upstream_mount:
@@ -119,6 +125,11 @@ def to_runtime_document(upstream: dict, overlays: list[dict], mount: str) -> dic
         document["paths"] = paths
         document["servers"] = [{"url": mount, "description": "Mounted base path"}]
     return document
+
+
+def _shown(path: Path, config: ApiConfig) -> str:
+    """An overlay's name as the README spells it (``specs/<api>.overlay.json``)."""
+    return path.relative_to(config.spec.parent.parent).as_posix()
 
 
 def _server_path(document: dict) -> str:
@@ -135,9 +146,14 @@ def _success_status(responses: dict) -> int:
 
 def parse(config: ApiConfig) -> ApiSpec:
     upstream = json.loads(config.spec.read_text())
-    overlays = [json.loads(path.read_text()) for path in config.overlays if path.exists()]
-    document = to_runtime_document(upstream, overlays, config.mount)
-    spec = ApiSpec(config=config, document=document)
+    overlay_paths = [path for path in config.overlays if path.exists()]
+    overlays = [json.loads(path.read_text()) for path in overlay_paths]
+    overlay_errors: list[OverlayError] = []
+    document = to_runtime_document(upstream, overlays, config.mount,
+                                   sources=[_shown(path, config) for path in overlay_paths], errors=overlay_errors)
+    # A broken action is skipped, not fatal: the rest of the document still parses and every
+    # broken action is reported in one run; the errors keep codegen from writing anything.
+    spec = ApiSpec(config=config, document=document, problems=[Problem("error", str(e)) for e in overlay_errors])
     global_security = document.get("security", [])
     seen: dict[str, str] = {}
     for path, item in sorted(document["paths"].items()):

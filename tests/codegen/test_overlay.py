@@ -126,7 +126,7 @@ def test_a_long_description_is_shortened_to_one_line():
     with pytest.raises(OverlayError) as caught:
         apply_overlay({}, overlay, source="o.json")
     assert "\n" not in str(caught.value)
-    assert str(caught.value).startswith('o.json action 0 ("word word') and '...")' in str(caught.value)
+    assert str(caught.value).startswith('o.json action 0 ("word word') and ' ...")' in str(caught.value)
 
 
 def test_a_refused_action_changes_nothing():
