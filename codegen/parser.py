@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codegen.document import HTTP_METHODS
+from codegen.links import link_origins, link_problems
 from codegen.overlay import OverlayError, apply_overlay
-
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass(frozen=True)
@@ -148,9 +148,9 @@ def parse(config: ApiConfig) -> ApiSpec:
     upstream = json.loads(config.spec.read_text())
     overlay_paths = [path for path in config.overlays if path.exists()]
     overlays = [json.loads(path.read_text()) for path in overlay_paths]
+    sources = [_shown(path, config) for path in overlay_paths]
     overlay_errors: list[OverlayError] = []
-    document = to_runtime_document(upstream, overlays, config.mount,
-                                   sources=[_shown(path, config) for path in overlay_paths], errors=overlay_errors)
+    document = to_runtime_document(upstream, overlays, config.mount, sources=sources, errors=overlay_errors)
     # A broken action is skipped, not fatal: the rest of the document still parses and every
     # broken action is reported in one run; the errors keep codegen from writing anything.
     spec = ApiSpec(config=config, document=document, problems=[Problem("error", str(e)) for e in overlay_errors])
@@ -195,4 +195,7 @@ def parse(config: ApiConfig) -> ApiSpec:
                 )
             )
     spec.operations.sort(key=lambda o: (o.public_path, o.method))
+    # Links are checked last: backlex's operationIds, which links name, exist only from here on.
+    for message in link_problems(spec.document, link_origins(dict(zip(sources, overlays, strict=True)))):
+        spec.problems.append(Problem("error", message))
     return spec
