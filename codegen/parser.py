@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codegen.overlay import apply_overlay
+from codegen.document import HTTP_METHODS, deref
+from codegen.links import link_origins, link_problems
+from codegen.overlay import OverlayError, apply_overlay
 from spec_server import operations as rows
 from spec_server.operations import Parameter, RateLimit
-
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass(frozen=True)
@@ -133,8 +134,12 @@ def mount_of(document: dict) -> str:
     return _server_path(document) + "".join(f"/{s}" for s in common)
 
 
-def to_runtime_document(upstream: dict, overlays: list[dict], mount: str | None = None) -> dict:
+def to_runtime_document(upstream: dict, overlays: list[dict], mount: str | None = None, *,
+                        sources: Sequence[str] = (), errors: list[OverlayError] | None = None) -> dict:
     """Overlay, then express the document in OpenAPI 3.0.3, which connexion 3.3 accepts.
+
+    ``sources`` names the overlays in errors. Without an ``errors`` list the first action that
+    cannot be applied raises ``OverlayError``; with one, it is skipped and appended there.
 
     Both upstream documents declare 3.1.0 but are written in 3.0 idioms (``nullable``,
     boolean ``exclusiveMinimum``), so only the version string changes meaning-wise. When the
@@ -143,8 +148,9 @@ def to_runtime_document(upstream: dict, overlays: list[dict], mount: str | None 
     URL stays the same.
     """
     document = upstream
-    for overlay in overlays:
-        document = apply_overlay(document, overlay)
+    for index, overlay in enumerate(overlays):
+        source = sources[index] if index < len(sources) else "<overlay>"
+        document = apply_overlay(document, overlay, source=source, errors=errors)
     mount = mount_of(document) if mount is None else mount
     document = dict(document, openapi="3.0.3")
     upstream_mount = _server_path(document)
@@ -158,6 +164,14 @@ def to_runtime_document(upstream: dict, overlays: list[dict], mount: str | None 
         document["paths"] = paths
         document["servers"] = [{"url": mount, "description": "Mounted base path"}]
     return document
+
+
+def _shown(path: Path, config: ApiConfig) -> str:
+    """An overlay's name as the README spells it (``specs/<api>.overlay.json``)."""
+    try:
+        return path.relative_to(config.spec.parent.parent).as_posix()
+    except ValueError:  # an overlay kept elsewhere (tests)
+        return path.as_posix()
 
 
 def _server_path(document: dict) -> str:
@@ -189,33 +203,18 @@ def parse_rate_limit(text: str | None) -> RateLimit | None:
     return RateLimit(match["bucket"], int(match["requests"]), window, match["per"])
 
 
-def resolve_ref(document: dict, node):
-    """A ``$ref`` to this document (``#/components/...``), followed until it is not one."""
-    seen = set()
-    while isinstance(node, dict) and "$ref" in node:
-        ref = node["$ref"]
-        if not ref.startswith("#/") or ref in seen:
-            raise ValueError(f"unresolvable $ref {ref}")
-        seen.add(ref)
-        target = document
-        for key in ref[2:].split("/"):
-            target = target[key.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
 def _parameters(document: dict, item: dict, op: dict) -> tuple[Parameter, ...]:
     """The operation's path and query parameters (path-level ones included, overridden by
     name and location), in the order connexion sees them."""
     merged: dict[tuple[str, str], dict] = {}
     for raw in [*item.get("parameters", []), *op.get("parameters", [])]:
-        parameter = resolve_ref(document, raw)
+        parameter = deref(document, raw)
         merged[(parameter["name"], parameter["in"])] = parameter
     found = []
     for (name, location), parameter in merged.items():
         if location not in ("path", "query"):
             continue  # connexion passes neither headers nor cookies to handlers
-        schema = resolve_ref(document, parameter.get("schema", {}))
+        schema = deref(document, parameter.get("schema", {}))
         found.append(Parameter(name, location, bool(parameter.get("required")) or location == "path",
                                "default" in schema or "default" in parameter))
     return tuple(found)
@@ -227,10 +226,16 @@ def _security(requirements: list[dict]) -> tuple:
 
 def parse(config: ApiConfig) -> ApiSpec:
     upstream = json.loads(config.spec.read_text())
-    overlays = [json.loads(path.read_text()) for path in config.overlays if path.exists()]
-    document = to_runtime_document(upstream, overlays)
+    overlay_paths = [path for path in config.overlays if path.exists()]
+    overlays = [json.loads(path.read_text()) for path in overlay_paths]
+    sources = [_shown(path, config) for path in overlay_paths]
+    overlay_errors: list[OverlayError] = []
+    document = to_runtime_document(upstream, overlays, sources=sources, errors=overlay_errors)
+    # A broken action is skipped, not fatal: the rest of the document still parses and every
+    # broken action is reported in one run; the errors keep codegen from writing anything.
     mount = _server_path(document)
-    spec = ApiSpec(config=config, document=document, mount=mount)
+    spec = ApiSpec(config=config, document=document, mount=mount,
+                   problems=[Problem("error", str(e)) for e in overlay_errors])
     upstream_prefix = mount[len(_server_path(upstream)):]
     global_security = document.get("security", [])
     seen: dict[str, str] = {}
@@ -277,4 +282,7 @@ def parse(config: ApiConfig) -> ApiSpec:
                 )
             )
     spec.operations.sort(key=lambda o: (o.public_path, o.method))
+    # Links are checked last: backlex's operationIds, which links name, exist only from here on.
+    for message in link_problems(spec.document, link_origins(dict(zip(sources, overlays, strict=True)))):
+        spec.problems.append(Problem("error", message))
     return spec

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from codegen import render
-from codegen.overlay import OverlayError, apply_overlay
 from codegen.parser import ApiConfig, derive_operation_id, parse
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini"
@@ -92,24 +91,6 @@ def test_duplicate_operation_ids_are_reported_as_errors(tmp_path):
     assert "post_widget_polish" in problems[0].message
 
 
-def test_overlay_targets_must_exist():
-    with pytest.raises(OverlayError, match="target not found"):
-        apply_overlay({"paths": {}}, {"actions": [{"target": "$.paths['/nope'].get", "update": {"x": 1}}]})
-    with pytest.raises(OverlayError, match="unsupported JSONPath"):
-        apply_overlay({}, {"actions": [{"target": "$..paths", "update": {}}]})
-
-
-def test_overlay_update_merges_objects_and_appends_to_arrays():
-    document = {"a": {"b": 1, "c": {"d": 2}}, "list": [1]}
-    result = apply_overlay(document, {"actions": [
-        {"target": "$.a", "update": {"c": {"e": 3}}},
-        {"target": "$.list", "update": 2},
-        {"target": "$.a.b", "remove": True},
-    ]})
-    assert result == {"a": {"c": {"d": 2, "e": 3}}, "list": [1, 2]}
-    assert document == {"a": {"b": 1, "c": {"d": 2}}, "list": [1]}  # the input is untouched
-
-
 def test_check_names_missing_extra_and_differing_files(tmp_path):
     files, _ = render.render_all()
     render.write(files, tmp_path)
@@ -128,3 +109,40 @@ def test_codegen_check_passes_on_the_committed_tree():
     from codegen.cli import run
 
     assert run(check=True) == 0
+
+
+def test_an_overlay_that_no_longer_applies_is_one_error_line_and_a_non_zero_exit(tmp_path):
+    """Upstream drops the evidence list's ``type`` parameter that an overlay action corrects."""
+    import io
+
+    from codegen.cli import run
+
+    shutil.copytree(render.ROOT / "specs", tmp_path / "specs")
+    spec_path = tmp_path / "specs" / "pathmode.openapi.json"
+    document = json.loads(spec_path.read_text())
+    listing = document["paths"]["/api/v1/evidence"]["get"]
+    listing["parameters"] = [p for p in listing["parameters"] if p["name"] != "type"]
+    spec_path.write_text(json.dumps(document))
+    actions = json.loads((tmp_path / "specs" / "pathmode.overlay.json").read_text())["actions"]
+    broken = next(i for i, a in enumerate(actions)
+                  if a["target"].startswith("$.paths['/api/v1/evidence'].get") and "@.name=='type'" in a["target"])
+    for check in (True, False):
+        out = io.StringIO()
+        assert run(check, root=tmp_path, out=out) == 2
+        [line] = out.getvalue().splitlines()
+        opening = actions[broken]["description"][:20]
+        assert line.startswith(f'error: pathmode: specs/pathmode.overlay.json action {broken} ("{opening}')
+        assert line.endswith(f"): target {actions[broken]['target']} matches nothing")
+    assert not (tmp_path / "generated").exists()
+
+
+def test_the_actions_that_still_apply_are_applied_beside_a_broken_one(tmp_path):
+    shutil.copytree(FIXTURE / "specs", tmp_path / "specs")
+    overlay_path = tmp_path / "specs" / "mini.overlay.json"
+    overlay = json.loads(overlay_path.read_text())
+    overlay["actions"].insert(0, {"target": "$.paths['/mini/v1/gone'].get", "update": {}, "description": "gone"})
+    overlay_path.write_text(json.dumps(overlay))
+    spec = parse(mini_config(tmp_path))
+    assert [(p.level, p.message.split(":")[0]) for p in spec.problems] == [
+        ("error", 'specs/mini.overlay.json action 0 ("gone")')]
+    assert "409" in spec.document["paths"]["/widgets"]["post"]["responses"]  # the next action still applied

@@ -3,16 +3,25 @@
 Every constraint of each upstream document (type, nullable, enum, bounds, format, required
 lists, examples, descriptions, ...) is collected with its location and must be present in the
 generated runtime document, except where an overlay action deliberately removed it (each such
-action cites the spec text that justifies it; see docs/behaviour.md).
+action cites the spec text that justifies it; see docs/behaviour.md). Beside the constraints,
+what decides who may call what must be the same on both sides: every operation's effective
+security requirement, the global ``security``, the security schemes, every ``x-*`` extension
+(Pathmode's ``x-scope``, ``x-auth``, ``x-rateLimit``) and the operationIds a document states.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
+from dataclasses import dataclass, field
 
 import pytest
 
-from codegen.overlay import parse_target
+from codegen.document import operations
+from codegen.overlay import OverlayError, apply_overlay, parse_target, resolve
+from codegen.parser import _server_path as server_path
+from codegen.parser import parse, to_runtime_document
 from codegen.render import ROOT, api_configs
 
 CONSTRAINT_KEYWORDS = {
@@ -22,6 +31,7 @@ CONSTRAINT_KEYWORDS = {
     "description", "summary", "in", "name", "deprecated", "allOf", "anyOf", "oneOf", "$ref",
     "multipleOf", "readOnly", "writeOnly", "scheme", "bearerFormat",
 }
+PROVENANCE = ((), "x-generated-from")  # codegen's own first line of every runtime document
 
 
 def constraints(node, pointer=()):
@@ -40,6 +50,12 @@ def constraints(node, pointer=()):
     return found
 
 
+def mount_shift(config) -> str:
+    """The prefix the runtime document moves from the paths into servers (Pathmode's /api/v1; README)."""
+    upstream = json.loads(config.spec.read_text())
+    return parse(config).mount[len(server_path(upstream)):]
+
+
 def upstream_pointer(pointer, mount_shift: str):
     """Map a runtime location back to the upstream one (Pathmode's /api/v1 prefix)."""
     if mount_shift and len(pointer) > 1 and pointer[0] == "paths":
@@ -47,57 +63,278 @@ def upstream_pointer(pointer, mount_shift: str):
     return pointer
 
 
-def overlay_changes(config) -> tuple[list[tuple], set[tuple]]:
-    """Locations an overlay removed, and (location, keyword) pairs an overlay update set."""
-    removed, updated = [], set()
+@dataclass
+class OverlayTouch:
+    """Where the overlays changed the document on purpose, in upstream locations."""
 
-    def walk(update, pointer):
+    removed: list[tuple] = field(default_factory=list)  # locations an action removed
+    updated: set[tuple] = field(default_factory=set)  # (location, key) an update set
+    replaced: set[tuple] = field(default_factory=set)  # locations written whole: new, non-object or appended
+
+    def removes(self, pointer: tuple) -> bool:
+        return any(pointer[: len(target)] == target for target in self.removed)
+
+    def sets(self, pointer: tuple, key) -> bool:
+        """Whether an overlay set this key, or wrote or removed what holds it."""
+        location = (*pointer, key)
+        return ((pointer, key) in self.updated or self.removes(location)
+                or any(location[:length] in self.replaced for length in range(1, len(location) + 1)))
+
+
+def overlay_changes(config) -> OverlayTouch:
+    """Every action's matches, resolved on the document as the actions before it left it."""
+    touch = OverlayTouch()
+    document = json.loads(config.spec.read_text())
+
+    def walk(update: dict, node, pointer):
         for key, value in update.items():
-            updated.add((pointer, key))
-            if isinstance(value, dict):
-                walk(value, (*pointer, key))
+            touch.updated.add((pointer, key))
+            below = node.get(key) if isinstance(node, dict) else None
+            if isinstance(value, dict) and isinstance(below, dict):
+                walk(value, below, (*pointer, key))
+            else:
+                touch.replaced.add((*pointer, key))
 
     for path in config.overlays:
-        if path.exists():
-            for action in json.loads(path.read_text())["actions"]:
-                target = tuple(parse_target(action["target"]))
+        if not path.exists():
+            continue
+        for action in json.loads(path.read_text())["actions"]:
+            for pointer in resolve(document, action["target"]):
+                node = document
+                for key in pointer:
+                    node = node[key]
                 if action.get("remove"):
-                    removed.append(target)
+                    touch.removed.append(pointer)
+                elif isinstance(node, list):
+                    touch.replaced.add((*pointer, len(node)))
                 elif isinstance(action.get("update"), dict):
-                    walk(action["update"], target)
-    return removed, updated
+                    walk(action["update"], node, pointer)
+            document = apply_overlay(document, {"actions": [action]})
+    return touch
 
 
 def dropped(config, runtime: dict) -> list:
     upstream = json.loads(config.spec.read_text())
-    shift = "/api/v1" if config.name == "pathmode" else ""
+    shift = mount_shift(config)
     runtime_constraints = {
         (upstream_pointer(pointer, shift), key, value) for pointer, key, value in constraints(runtime)
     }
-    removed, updated = overlay_changes(config)
+    touch = overlay_changes(config)
     missing = sorted(
         (pointer, key, value)
         for pointer, key, value in constraints(upstream) - runtime_constraints
-        if not any(pointer[: len(target)] == target for target in removed)
-        and (pointer, key) not in updated
+        if not touch.removes(pointer)
+        and (pointer, key) not in touch.updated
         and pointer[:1] != ("servers",)  # the mount moves into servers (README)
     )
     return missing
 
 
+def extensions(node, pointer=()) -> set[tuple]:
+    """Every (location, x-key, value as JSON text) of a document."""
+    found = set()
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        if isinstance(key, str) and key.startswith("x-"):
+            found.add((pointer, key, json.dumps(value, sort_keys=True)))
+        else:
+            found |= extensions(value, (*pointer, key))
+    return found
+
+
+def access(document: dict, shift: str = "") -> set[tuple]:
+    """(location, key, value) of what decides access: effective security per operation, the
+    global security, every field of every security scheme, and the stated operationIds."""
+    def text(value):
+        return json.dumps(value, sort_keys=True)
+
+    found = {((), "security", text(document["security"]))} if "security" in document else set()
+    global_security = document.get("security", [])
+    for path, method, _, op in operations(document):
+        pointer = ("paths", shift + path, method)
+        found.add((pointer, "effective security", text(op.get("security", global_security))))
+        if "operationId" in op:
+            found.add((pointer, "operationId", text(op["operationId"])))
+    for name, scheme in document.get("components", {}).get("securitySchemes", {}).items():
+        for key, value in scheme.items():
+            found.add((("components", "securitySchemes", name), key, text(value)))
+    return found
+
+
+@dataclass(frozen=True)
+class Finding:
+    location: tuple
+    key: str
+    upstream: str | None  # JSON text; None: absent
+    runtime: str | None
+
+
+def meaning_changes(config, runtime: dict) -> list[Finding]:
+    """Access rules and extensions that differ between upstream and runtime, not by an overlay."""
+    upstream = json.loads(config.spec.read_text())
+    shift = mount_shift(config)
+    touch = overlay_changes(config)
+    before = access(upstream) | extensions(upstream)
+    after = access(runtime, shift) | {
+        (upstream_pointer(pointer, shift), key, value)
+        for pointer, key, value in extensions(runtime) if (pointer, key) != PROVENANCE
+    }
+    # Where upstream states no operationId, codegen derives one (backlex, README): nothing to keep.
+    stated = {pointer for pointer, key, _ in before if key == "operationId"}
+    after = {entry for entry in after if entry[1] != "operationId" or entry[0] in stated}
+
+    def deliberate(pointer, key) -> bool:
+        if key == "effective security":  # an overlay on the operation's or on the global security
+            return touch.sets(pointer, "security") or touch.sets((), "security")
+        return touch.sets(pointer, key)
+
+    differing = {(pointer, key) for pointer, key, _ in before ^ after if not deliberate(pointer, key)}
+    old = {(pointer, key): value for pointer, key, value in before}
+    new = {(pointer, key): value for pointer, key, value in after}
+    return [Finding(p, k, old.get((p, k)), new.get((p, k))) for p, k in sorted(differing, key=repr)]
+
+
+def runtime_of(config) -> dict:
+    return json.loads((ROOT / "generated" / config.name / "openapi.json").read_text())
+
+
+BACKLEX, PATHMODE = (next(c for c in api_configs() if c.name == name) for name in ("backlex", "pathmode"))
+
+
 @pytest.mark.parametrize("config", api_configs(), ids=lambda c: c.name)
 def test_no_upstream_constraint_is_dropped(config):
-    runtime = json.loads((ROOT / "generated" / config.name / "openapi.json").read_text())
-    missing = dropped(config, runtime)
+    missing = dropped(config, runtime_of(config))
     assert missing == [], f"{len(missing)} upstream constraints are missing, e.g. {missing[:5]}"
 
 
+@pytest.mark.parametrize("config", api_configs(), ids=lambda c: c.name)
+def test_security_extensions_and_operation_ids_are_kept(config):
+    assert meaning_changes(config, runtime_of(config)) == []
+
+
 def test_the_comparison_notices_a_dropped_constraint():
-    config = api_configs()[0]
-    runtime = json.loads((ROOT / "generated" / config.name / "openapi.json").read_text())
+    runtime = runtime_of(BACKLEX)
     del runtime["components"]["schemas"]["Org"]["properties"]["webhookUrl"]["nullable"]
     del runtime["components"]["schemas"]["CreateOrgInput"]["properties"]["name"]["maxLength"]
-    assert {(p[-1], k) for p, k, _ in dropped(config, runtime)} == {("webhookUrl", "nullable"), ("name", "maxLength")}
+    assert {(p[-1], k) for p, k, _ in dropped(BACKLEX, runtime)} == {("webhookUrl", "nullable"), ("name", "maxLength")}
+
+
+def test_an_operation_whose_security_is_removed_turns_public_and_is_noticed():
+    runtime = runtime_of(BACKLEX)
+    path, method, op = next((path, method, op) for path, method, _, op in operations(runtime) if "security" in op)
+    upstream_security = json.dumps(op.pop("security"), sort_keys=True)
+    assert "security" not in runtime  # backlex has no global security: the operation is public now
+    assert meaning_changes(BACKLEX, runtime) == [
+        Finding(("paths", path, method), "effective security", upstream_security, "[]")]
+
+
+def test_a_removed_global_security_is_noticed():
+    runtime = runtime_of(PATHMODE)
+    upstream_global = json.dumps(runtime.pop("security"), sort_keys=True)
+    findings = meaning_changes(PATHMODE, runtime)
+    assert Finding((), "security", upstream_global, None) in findings
+    # Operations that state their own security keep it; any that relied on the global one are public.
+    relied = {("paths", "/api/v1" + path, method)
+              for path, method, _, op in operations(runtime) if "security" not in op}
+    assert {f.location for f in findings if f.key == "effective security"} == relied
+
+
+def test_a_changed_or_removed_extension_is_noticed():
+    runtime = runtime_of(PATHMODE)
+    (path, method, scoped), (path2, method2, limited) = [
+        (path, method, op) for path, method, _, op in operations(runtime) if "x-scope" in op and "x-rateLimit" in op
+    ][:2]
+    scope, limit = scoped["x-scope"], limited.pop("x-rateLimit")
+    scoped["x-scope"] = "admin" if scope != "admin" else "read"
+    assert set(meaning_changes(PATHMODE, runtime)) == {
+        Finding(("paths", "/api/v1" + path, method), "x-scope", json.dumps(scope), json.dumps(scoped["x-scope"])),
+        Finding(("paths", "/api/v1" + path2, method2), "x-rateLimit", json.dumps(limit), None),
+    }
+
+
+def test_a_changed_or_added_security_scheme_is_noticed():
+    runtime = runtime_of(PATHMODE)
+    schemes = runtime["components"]["securitySchemes"]
+    name, cookie = next((name, s) for name, s in schemes.items() if s.get("in") == "cookie")
+    cookie["in"] = "header"
+    schemes["backdoor"] = {"type": "http", "scheme": "basic"}
+    findings = {(f.location, f.key, f.upstream, f.runtime) for f in meaning_changes(PATHMODE, runtime)}
+    assert findings == {
+        (("components", "securitySchemes", name), "in", '"cookie"', '"header"'),
+        (("components", "securitySchemes", "backdoor"), "type", None, '"http"'),
+        (("components", "securitySchemes", "backdoor"), "scheme", None, '"basic"'),
+    }
+
+
+def test_a_removed_or_changed_operation_id_is_noticed():
+    runtime = runtime_of(PATHMODE)
+    (path, method, removed), (path2, method2, renamed) = [
+        (path, method, op) for path, method, _, op in operations(runtime)][:2]
+    old_id, old_id2 = removed.pop("operationId"), renamed["operationId"]
+    renamed["operationId"] = old_id2 + "_v2"
+    assert {(f.location, f.key, f.upstream, f.runtime) for f in meaning_changes(PATHMODE, runtime)} == {
+        (("paths", "/api/v1" + path, method), "operationId", json.dumps(old_id), None),
+        (("paths", "/api/v1" + path2, method2), "operationId", json.dumps(old_id2), json.dumps(old_id2 + "_v2")),
+    }
+
+
+def test_derived_operation_ids_are_not_compared():
+    """backlex states none; codegen derives them, so the runtime may carry them freely."""
+    assert not any("operationId" in op for *_, op in operations(json.loads(BACKLEX.spec.read_text())))
+    runtime = runtime_of(BACKLEX)
+    assert all("operationId" in op for *_, op in operations(runtime))
+    next(op for *_, op in operations(runtime))["operationId"] = "renamed"
+    assert meaning_changes(BACKLEX, runtime) == []
+
+
+def runtime_from(upstream: dict, config) -> dict:
+    paths = [path for path in config.overlays if path.exists()]
+    return to_runtime_document(upstream, [json.loads(p.read_text()) for p in paths],
+                               sources=[f"specs/{p.name}" for p in paths])
+
+
+EVIDENCE_LIST = ("/api/v1/evidence", "get")
+
+
+def test_what_an_overlay_sets_on_purpose_is_not_a_finding(tmp_path):
+    path, method = EVIDENCE_LIST
+    overlay = json.loads(PATHMODE.overlays[0].read_text())
+    overlay["actions"].append({"target": f"$.paths['{path}'].{method}", "description": "on purpose",
+                               "update": {"x-rateLimit": "evidence", "security": [{"sessionCookie": []}]}})
+    (tmp_path / PATHMODE.overlays[0].name).write_text(json.dumps(overlay))
+    config = dataclasses.replace(PATHMODE, overlays=(tmp_path / PATHMODE.overlays[0].name, *PATHMODE.overlays[1:]))
+    runtime = runtime_from(json.loads(PATHMODE.spec.read_text()), config)
+    assert meaning_changes(config, runtime) == []
+    assert {(f.location, f.key) for f in meaning_changes(PATHMODE, runtime)} == {
+        (("paths", path, method), "x-rateLimit"), (("paths", path, method), "effective security")}
+
+
+def test_a_parameter_inserted_first_upstream_does_not_shift_the_corrections():
+    upstream = json.loads(PATHMODE.spec.read_text())
+    changed = copy.deepcopy(upstream)
+    path, method = EVIDENCE_LIST
+    changed["paths"][path][method]["parameters"].insert(
+        0, {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}})
+    runtime = runtime_from(changed, PATHMODE)
+    parameters = runtime["paths"][path.removeprefix("/api/v1")][method]["parameters"]
+    assert parameters[0] == {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}}
+    # Everything else, the corrected type and severity among it, is what it is without the insertion.
+    del parameters[0]
+    assert runtime == runtime_from(upstream, PATHMODE)
+    assert "enum" in next(p for p in parameters if p["name"] == "type")["schema"]
+
+
+def test_a_parameter_that_disappears_upstream_fails_its_overlay_action_by_name():
+    upstream = json.loads(PATHMODE.spec.read_text())
+    path, method = EVIDENCE_LIST
+    operation = upstream["paths"][path][method]
+    operation["parameters"] = [p for p in operation["parameters"] if p["name"] != "type"]
+    actions = json.loads(PATHMODE.overlays[0].read_text())["actions"]
+    index = next(i for i, a in enumerate(actions) if "@.name=='type'" in a["target"] and path in a["target"])
+    with pytest.raises(OverlayError) as caught:
+        runtime_from(upstream, PATHMODE)
+    assert str(caught.value).startswith(f"specs/pathmode.overlay.json action {index} (")
+    assert str(caught.value).endswith(f"target {actions[index]['target']} matches nothing")
 
 
 @pytest.mark.parametrize("config", api_configs(), ids=lambda c: c.name)
@@ -107,8 +344,7 @@ def test_runtime_document_is_openapi_3_0_and_names_its_sources(config):
     assert config.spec.name in first_line and "codegen" in first_line
     document = json.loads(text)
     assert document["openapi"] == "3.0.3"
-    operation_ids = [op["operationId"] for item in document["paths"].values()
-                     for method, op in item.items() if method != "parameters"]
+    operation_ids = [op["operationId"] for *_, op in operations(document)]
     assert len(operation_ids) == len(set(operation_ids))
 
 
