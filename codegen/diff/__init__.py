@@ -2,6 +2,9 @@
 
 - ``rules``: every id with its level, message and why (the whole classification, one table)
 - ``model``: ``Change`` and the findings collector
+- ``refs``, ``shapes``: ``$ref`` resolution; one meaning for 3.0 and 3.1 spellings of a schema
+- ``schemas``: schema comparison with a direction (request accepts less / response promises less)
+- ``extensions``: ``x-*`` rules (x-scope, x-auth, x-rateLimit; any other is info)
 """
 
 from codegen.diff.model import Change
