@@ -10,11 +10,13 @@ operation, the precise location and old → new. The modules:
 - ``schemas``: schema comparison with a direction (request accepts less / response promises less)
 - ``operations``: paths, operations, parameters, bodies, responses
 - ``security``, ``extensions``: security requirements and schemes; ``x-*`` rules
-- ``document``: ``compare()``
+- ``document``: ``compare()``; ``render``: text, json, markdown; ``cli``: ``spec-server diff``
 """
 
+from codegen.diff.cli import DocumentError, load_document, main
 from codegen.diff.document import compare
 from codegen.diff.model import Change
+from codegen.diff.render import render
 from codegen.diff.rules import LEVELS
 
-__all__ = ["LEVELS", "Change", "compare"]
+__all__ = ["LEVELS", "Change", "DocumentError", "compare", "load_document", "main", "render"]

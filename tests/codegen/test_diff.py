@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from codegen.diff import LEVELS, Change, compare
+from codegen.diff import LEVELS, Change, DocumentError, compare, load_document, main, render
 from codegen.diff.extensions import rate_limit_rule
 from codegen.diff.operations import METHODS
 from codegen.diff.rules import RULES
@@ -545,9 +546,105 @@ def test_other_extensions_are_info_wherever_they_are():
     ]
 
 
-# -- the rules table and the documentation
+# -- the rules table
 
 
 def test_every_rule_has_a_level_and_a_message():
     assert {rule.level for rule in RULES.values()} == set(LEVELS)
     assert all(rule.message and rule.why for rule in RULES.values())
+
+
+# -- rendering and the command line
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=dev", "-c", "user.email=dev@example.com", *args],
+                   cwd=repo, check=True, capture_output=True)
+
+
+@pytest.fixture
+def history(tmp_path):
+    """A git checkout whose HEAD removes an operation and makes a request field required."""
+    doc = document("backlex")
+    (tmp_path / "api.json").write_text(json.dumps(doc))
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "api.json")
+    _git(tmp_path, "commit", "-q", "-m", "first")
+    del doc["paths"]["/orgs"]["get"]
+    schemas(doc)["CreateProjectInput"]["required"].append("region")
+    schemas(doc)["AlarmInput"]["properties"]["metric"]["enum"].append("neurons")
+    (tmp_path / "api.json").write_text(json.dumps(doc))
+    _git(tmp_path, "commit", "-q", "-am", "second")
+    return tmp_path
+
+
+def test_rev_path_reads_from_git(history):
+    assert load_document("HEAD~1:api.json", cwd=history) == _SOURCES["backlex"]
+    with pytest.raises(DocumentError) as raised:
+        load_document("HEAD:missing.json", cwd=history)
+    assert "\n" not in str(raised.value)
+
+
+def test_cli_json_from_git_revisions(history, monkeypatch, capsys):
+    monkeypatch.chdir(history)
+    assert main(["HEAD~1:api.json", "HEAD:api.json", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {row["id"] for row in rows} == {"operation-removed", "request-property-became-required",
+                                           "request-property-enum-value-added"}
+    assert set(rows[0]) == {"id", "level", "operation", "location", "old", "new"}
+
+
+def test_cli_fail_on(history, monkeypatch, capsys):
+    monkeypatch.chdir(history)
+    assert main(["HEAD~1:api.json", "HEAD:api.json"]) == 0
+    assert main(["HEAD~1:api.json", "HEAD:api.json", "--fail-on", "breaking"]) == 1
+    assert main(["HEAD:api.json", "api.json", "--fail-on", "info"]) == 0  # identical
+    doc = json.loads((history / "api.json").read_text())
+    schemas(doc)["AlarmInput"]["properties"]["metric"]["enum"].append("cpu")  # non-breaking only
+    (history / "widened.json").write_text(json.dumps(doc))
+    assert main(["api.json", "widened.json", "--fail-on", "breaking"]) == 0
+    assert main(["api.json", "widened.json", "--fail-on", "non-breaking"]) == 1
+    assert main(["api.json", "widened.json", "--fail-on", "info"]) == 1
+    capsys.readouterr()
+
+
+def test_cli_markdown_lists_breaking_first(history, monkeypatch, capsys):
+    monkeypatch.chdir(history)
+    assert main(["HEAD~1:api.json", "HEAD:api.json", "--format", "markdown"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line for line in lines if line.startswith("| ") and not line.startswith(("| level", "| ---"))]
+    levels = [row.split(" | ")[0].removeprefix("| ") for row in rows]
+    assert levels == sorted(levels, key=LEVELS.index) and levels[0] == "breaking"
+    assert "| level | operation | location | change | old | new |" in lines
+
+
+def test_text_groups_by_operation_and_counts_levels(history):
+    changes = compare(load_document("HEAD~1:api.json", cwd=history), load_document("HEAD:api.json", cwd=history))
+    lines = render(changes, "text").splitlines()
+    assert lines[-1] == ", ".join(f"{sum(c.level == level for c in changes)} {level}" for level in LEVELS)
+    operations = [line for line in lines[:-1] if not line.startswith("  ")]
+    assert operations == list(dict.fromkeys(c.operation for c in changes))
+
+
+@pytest.mark.parametrize("content", [None, "{not json: [", "[1, 2]"])
+def test_cli_unreadable_input_exits_2_with_one_line(tmp_path, capsys, content):
+    bad = tmp_path / "bad.json"
+    if content is not None:
+        bad.write_text(content)
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(document("pathmode")))
+    assert main([str(bad), str(good)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.splitlines()) == 1 and captured.err.startswith("spec-server diff: ")
+
+
+def test_spec_server_diff_subcommand(tmp_path, capsys):
+    from spec_server.cli import main as spec_server
+
+    old, new = document("pathmode"), document("pathmode")
+    new["paths"]["/api/v1/api-keys"]["get"]["x-rateLimit"] = "apiKeysRead 5/h"
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    assert spec_server(["diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--fail-on", "breaking"]) == 1
+    assert "x-rateLimit: rate limit lowered" in capsys.readouterr().out
