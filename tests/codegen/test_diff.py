@@ -16,7 +16,7 @@ import pytest
 from codegen.diff import LEVELS, Change, DocumentError, compare, load_document, main, render
 from codegen.diff.extensions import rate_limit_rule
 from codegen.diff.operations import METHODS
-from codegen.diff.rules import RULES
+from codegen.diff.rules import RULES, classification_table
 
 ROOT = Path(__file__).resolve().parents[2]
 _SOURCES = {name: json.loads((ROOT / "specs" / f"{name}.openapi.json").read_text()) for name in ("backlex", "pathmode")}
@@ -546,12 +546,18 @@ def test_other_extensions_are_info_wherever_they_are():
     ]
 
 
-# -- the rules table
+# -- the rules table and the documentation
 
 
 def test_every_rule_has_a_level_and_a_message():
     assert {rule.level for rule in RULES.values()} == set(LEVELS)
     assert all(rule.message and rule.why for rule in RULES.values())
+
+
+def test_behaviour_md_carries_the_classification_table():
+    text = (ROOT / "docs" / "behaviour.md").read_text()
+    assert "## Both APIs — how spec changes are classified" in text
+    assert classification_table() in text
 
 
 # -- rendering and the command line
