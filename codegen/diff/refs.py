@@ -1,0 +1,48 @@
+"""Local ``$ref`` resolution, safe on cycles (``#/components/schemas/A`` → … → A)."""
+
+from __future__ import annotations
+
+MAX_HOPS = 32  # a chain of refs longer than this is a cycle of refs pointing only at refs
+
+
+def pointer(document: dict, ref: str) -> object:
+    """The node a local JSON pointer names; None when it names nothing (or is not local)."""
+    if not ref.startswith("#"):
+        return None
+    node: object = document
+    for part in ref[1:].lstrip("/").split("/") if ref != "#" else []:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def follow(document: dict, node: object) -> tuple[object, dict]:
+    """The node at the end of a ``$ref`` chain, and the keywords found beside the refs (3.1).
+
+    The node returned is the document's own object, so its identity marks a cycle. A ref that
+    names nothing, or an external one, is left as it is: comparing the ref strings is then all
+    that can be done.
+    """
+    siblings: dict = {}
+    for _ in range(MAX_HOPS):
+        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+            break
+        target = pointer(document, node["$ref"])
+        if target is None:
+            break
+        siblings = {**{k: v for k, v in node.items() if k != "$ref"}, **siblings}
+        node = target
+    return node, siblings
+
+
+def resolve(document: dict, node: object) -> object:
+    """Follow ``$ref`` to the node it names; keywords beside a ``$ref`` win over the target's."""
+    target, siblings = follow(document, node)
+    if siblings and isinstance(target, dict):
+        return {**target, **siblings}
+    return target
