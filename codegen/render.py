@@ -135,12 +135,15 @@ def committed_document(name: str, root: Path = ROOT) -> dict:
 
 
 def report_lines(specs: list[ApiSpec], root: Path = ROOT) -> list[str]:
-    """Every change of each API's runtime document since ``generated/`` was committed, with
-    the handler that implements the operation it concerns."""
+    """Every change of each API's runtime document since ``generated/`` was committed, most
+    severe first, each with the handler that implements the operation it concerns."""
     lines = []
     for spec in specs:
+        committed = committed_document(spec.config.name, root)
+        committed.pop("x-generated-from", None)  # provenance, written at render time
         handlers = {f"{op.method} {op.public_path}": op for op in spec.operations}
-        for change in diff.compare(committed_document(spec.config.name, root), spec.document):
+        changes = sorted(diff.compare(committed, spec.document), key=lambda c: diff.LEVELS.index(c.level))
+        for change in changes:
             line = f"{spec.config.name}: {change}"
             op = handlers.get(change.operation or "")
             if op is not None:
