@@ -25,7 +25,7 @@ import re
 import schemathesis
 from schemathesis.core.failures import Failure
 
-from conformance import narrowing
+from conformance import narrowing, plugin
 
 JSON_TYPES = ((bool, "boolean"), (int, "number"), (float, "number"), (str, "string"),
               (list, "array"), (dict, "object"), (type(None), "null"))
@@ -123,7 +123,9 @@ def example_shape(ctx, response, case):
         body = json.loads(response.content)
     except ValueError:
         return None  # content_type_conformance / schema checks report unparseable JSON
-    optional, nullable = narrowing.example_allowance(case.operation.label)
+    api_plugin = plugin.of_case(case)
+    optional, nullable = (api_plugin.narrowing.example_allowance(case.operation.label) if api_plugin
+                          else (frozenset(), frozenset()))
     request_optional, maps = narrowing.request_rules(case.operation.schema.raw_schema)
     nullable = nullable | request_optional | frozenset(nullable_keys(documented.get("description", "")))
     problems = shape_problems(body, content["example"], optional=optional, nullable=nullable, maps=maps)

@@ -1,4 +1,5 @@
-"""The in-process target: the connexion app on a fresh database, seeded for the suite.
+"""The in-process target: the connexion app on a fresh database, seeded for the suite with
+each served API's part (its plugin's ``inprocess_seed``).
 
 SQLite by default (a new file per target); with ``TEST_DATABASE_URL=postgresql://...`` the
 suite runs on that PostgreSQL database, emptied before each target is seeded."""
@@ -9,8 +10,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from conformance.target import Target, seed_data
-from spec_server import clock, config, db, migrations, ratelimit, seeding
+from conformance import plugin as plugins
+from conformance.target import Target
+from spec_server import config, db, migrations, ratelimit, seeding
 from spec_server.app import create_app
 
 # the suite sends far more requests than the documented per-user hourly limits allow
@@ -18,8 +20,8 @@ UNLIMITED = (1_000_000_000, 3600)
 
 
 def sample_repository() -> str:
-    """A small git repository for tenant A's workspace, so analyze-codebase streams for real
-    in-process (a remote deployment binds its own repository, or answers 400)."""
+    """A small git repository on this machine (one per process), for a plugin whose API reads
+    code in-process (Pathmode's analyze-codebase; a remote deployment binds its own)."""
     global _repository
     if _repository is None:
         folder = Path(tempfile.mkdtemp(prefix="conformance-repo-"))
@@ -38,7 +40,7 @@ _repository: str | None = None
 
 
 def build(database_url: str, faults: frozenset[str] = frozenset()):
-    """A fresh app over ``database_url`` with the conformance seed; returns (app, target)."""
+    """A fresh app over ``database_url`` with every served API's conformance seed; returns (app, target)."""
     settings = config.Settings.from_env(database_url=database_url, validate_responses=True, faults=faults)
     settings.rate_limits = {bucket: UNLIMITED for bucket in ratelimit.buckets()}
     app = create_app(settings)
@@ -46,17 +48,5 @@ def build(database_url: str, faults: frozenset[str] = frozenset()):
         if db.is_postgres():
             tables = ", ".join(model._meta.table_name for model in migrations.all_models())
             db.database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-        data = seed_data()
-        data["pathmode"]["workspaces"][0]["repository"] = sample_repository()
-        credentials = seeding.seed(data)
+        credentials = seeding.seed({plugin.name: plugin.inprocess_seed() for plugin in plugins.served()})
     return app, Target(credentials=credentials, app=app)
-
-
-def seat_member(org: dict, email: str, role: str) -> None:
-    """Seat a backlex member directly (the invitation token is only emailed)."""
-    from handlers.backlex.store import Member, User
-
-    with db.database.connection_context():
-        user = User.get(User.email == email)
-        Member.create(org=org["id"], user=user, email=email, role=role, status="active",
-                      created_at=clock.now_ms(), joined_at=clock.now_ms())

@@ -21,7 +21,10 @@ from schemathesis.engine import events, from_schema
 
 from conformance import checks as _checks  # noqa: F401  (registers the custom checks)
 from conformance import narrowing
+from conformance import plugin as plugin_registry
+from conformance.plugin import ApiPlugin
 from conformance.target import Target
+from spec_server import apis
 
 ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
 CHECKS = (
@@ -82,21 +85,9 @@ class ApiResult:
         return not self.failures and not self.errors
 
 
-# the security schemes each API's operations accept; Pathmode runs once per scheme
-SCHEMES = {"backlex": ("sessionCookie",), "pathmode": ("bearerAuth", "sessionCookie")}
-
-
-def config_for(api: str, target: Target, profile: Profile, schemes: tuple[str, ...] | None = None) -> SchemathesisConfig:
-    auth: dict = {"sessionCookie": {"api_key": target.bx_session("owner@a.example")}}
-    parameters: dict = {}
-    if api == "pathmode":
-        auth = {"bearerAuth": {"bearer": target.pm_key("a")},
-                "sessionCookie": {"api_key": target.pm_session("owner@a.example")}}
-        # a cookie-only operation has only the session: it is in every pass
-        auth = {name: value for name, value in auth.items() if name in (schemes or auth)
-                or name == "sessionCookie"}
-        # a cookie session names its workspace in the query (docs/behaviour.md, Pathmode security)
-        parameters = {"query.workspace_id": target.pm_workspace("a")["id"]}
+def config_for(plugin: ApiPlugin, target: Target, profile: Profile, scheme: str | None = None) -> SchemathesisConfig:
+    """schemathesis's configuration for one pass of one API: the plugin's credentials for the
+    pass's security scheme, its fixed parameters and its narrowed checks."""
     data = {
         "seed": profile.seed,
         "generation": {"max-examples": profile.max_examples, "deterministic": False,
@@ -105,36 +96,43 @@ def config_for(api: str, target: Target, profile: Profile, schemes: tuple[str, .
             name: {"enabled": name in profile.phases} for name in ALL_PHASES
         },
         "checks": {name: {"enabled": True} for name in CHECKS},
-        "auth": {"openapi": auth},
-        "parameters": parameters,
+        "auth": {"openapi": plugin.auth(target, scheme or plugin.passes()[0])},
+        "parameters": plugin.parameters(target),
         "output": {"sanitization": {"enabled": False}},
         "suppress-health-check": ["all"],
-        "operations": narrowing.operation_overrides(api),
+        "operations": narrowing.operation_overrides(plugin.narrowing),
     }
     data["phases"]["stateful"]["max-steps"] = profile.stateful_steps
     if target.remote:
-        data["base-url"] = target.base_url.rstrip("/") + target.schema_url(api).rsplit("/", 1)[0]
+        data["base-url"] = target.base_url.rstrip("/") + mount_of(plugin)
     return SchemathesisConfig.from_dict(data)
 
 
-def load_schema(api: str, target: Target, profile: Profile, schemes: tuple[str, ...] | None = None):
-    config = config_for(api, target, profile, schemes)
+def mount_of(plugin: ApiPlugin) -> str:
+    return apis.load(plugin.name).mount
+
+
+def schema_url(plugin: ApiPlugin) -> str:
+    """The runtime document the server itself serves (``/api/openapi.json``, ``/api/v1/openapi.json``)."""
+    return f"{mount_of(plugin)}/openapi.json"
+
+
+def load_schema(plugin: ApiPlugin, target: Target, profile: Profile, scheme: str | None = None):
+    config = config_for(plugin, target, profile, scheme)
     if target.remote:
-        return schemathesis.openapi.from_url(target.base_url.rstrip("/") + target.schema_url(api), config=config)
-    schema = schemathesis.openapi.from_asgi(target.schema_url(api), target.app, config=config)
-    schema.config.base_url = None
+        schema = schemathesis.openapi.from_url(target.base_url.rstrip("/") + schema_url(plugin), config=config)
+    else:
+        schema = schemathesis.openapi.from_asgi(schema_url(plugin), target.app, config=config)
+        schema.config.base_url = None
+    plugin_registry.remember(schema, plugin)
     return schema
 
 
-# operations whose pinned run would destroy the tenant the other cases rely on
-NEVER_PINNED = {"delete_org", "delete_org_project"}
-
-
-def install_pins(schema, api: str, target: Target) -> None:
+def install_pins(schema, plugin: ApiPlugin, target: Target) -> None:
     """Point positive cases of the non-stateful phases at the seeded tenant A (its org, project,
     intent and product): random ids only ever reach 404, so without this the success paths of
     nested resources would go untested. Negative cases and stateful chains keep their values."""
-    pins = dict(target.pins.get(api, {}))
+    pins = dict(target.pins_of(plugin.name))
     body_pins = pins.pop("body", {})
     if not pins and not body_pins:
         return
@@ -144,7 +142,8 @@ def install_pins(schema, api: str, target: Target) -> None:
         meta = case.meta
         if meta is None or meta.generation.mode != schemathesis.GenerationMode.POSITIVE:
             return case
-        if meta.phase.name.value == "stateful" or case.operation.definition.raw.get("operationId") in NEVER_PINNED:
+        if (meta.phase.name.value == "stateful"
+                or case.operation.definition.raw.get("operationId") in plugin.never_pinned):
             return case
         for name, value in pins.items():
             if case.path_parameters and name in case.path_parameters:
@@ -156,12 +155,13 @@ def install_pins(schema, api: str, target: Target) -> None:
         return case
 
 
-def run_api(api: str, target: Target, profile: Profile,
+def run_api(plugin: ApiPlugin, target: Target, profile: Profile,
             progress: Callable[[str], None] = lambda line: None, result: ApiResult | None = None,
-            schemes: tuple[str, ...] | None = None) -> ApiResult:
-    schema = load_schema(api, target, profile, schemes)
-    install_pins(schema, api, target)
-    narrowing.install(schema)
+            scheme: str | None = None) -> ApiResult:
+    api = plugin.name
+    schema = load_schema(plugin, target, profile, scheme)
+    install_pins(schema, plugin, target)
+    narrowing.install(schema, plugin.narrowing)
     result = result or ApiResult(api)
     for operation in schema.get_all_operations():
         op = operation.ok()

@@ -1,44 +1,38 @@
-"""The whole conformance suite for one or both APIs: schemathesis phases plus our own
-isolation, role and revocation checks, gathered into one report."""
+"""The whole conformance suite for the served APIs: each API's own checks (its plugin's:
+isolation, roles, revocation, behaviour), then schemathesis's phases once per security
+scheme the plugin names, gathered into one report per API."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from conformance import isolation
-from conformance.runner import SCHEMES, ApiResult, Profile, load_schema, run_api
+from conformance.plugin import ApiPlugin, CredentialsMissing
+from conformance.runner import ApiResult, Profile, load_schema, run_api
 from conformance.target import Target
 
-APIS = ("backlex", "pathmode")
+
+def require_credentials(target: Target, plugins: list[ApiPlugin]) -> None:
+    lines = [line for plugin in plugins for line in plugin.missing(target.credentials)]
+    if lines:
+        raise CredentialsMissing(lines)
 
 
-def backlex_minimum_role(operation_id: str) -> str | None:
-    """The server's one permission table (README "backlex roles")."""
-    from handlers.backlex._permissions import MINIMUM_ROLE
-
-    return MINIMUM_ROLE.get(operation_id)
-
-
-def run(target: Target, apis: tuple[str, ...] = APIS, profile: Profile | None = None,
-        progress: Callable[[str], None] = lambda line: None, seat=None,
-        first_scheme_only: bool = False) -> list[ApiResult]:
+def run(target: Target, plugins: list[ApiPlugin], profile: Profile | None = None,
+        progress: Callable[[str], None] = lambda line: None, first_scheme_only: bool = False) -> list[ApiResult]:
     profile = profile or Profile.from_env()
-    if "backlex" in apis:
-        target.bootstrap(seat)
+    require_credentials(target, plugins)
+    for plugin in plugins:
+        plugin.bootstrap(target)
     results = []
-    for api in apis:
-        # isolation and roles first, on the pristine seed: fuzzing may reshape the tenants
-        progress(f"[{api}] tenant isolation, roles and revocation")
-        schema = load_schema(api, target, profile)
-        result = ApiResult(api)
-        if api == "pathmode":
-            isolation.pathmode(target, schema, result, profile.allow_501)
-        else:
-            result.skipped.extend(isolation.backlex(target, schema, result, profile.allow_501,
-                                                    backlex_minimum_role))
-        schemes = SCHEMES[api][:1] if first_scheme_only else SCHEMES[api]
-        for scheme in schemes:  # every security scheme the operations accept
-            progress(f"[{api}] schemathesis phases with {scheme}")
-            run_api(api, target, profile, progress, result, schemes=(scheme,))
+    for plugin in plugins:
+        # the API's own checks first, on the pristine seed: fuzzing may reshape the tenants
+        progress(f"[{plugin.name}] the API's own checks (isolation, roles, behaviour)")
+        schema = load_schema(plugin, target, profile)
+        result = ApiResult(plugin.name)
+        result.skipped.extend(plugin.checks(target, schema, result, profile.allow_501))
+        passes = plugin.passes()
+        for scheme in passes[:1] if first_scheme_only else passes:  # every scheme the operations accept
+            progress(f"[{plugin.name}] schemathesis phases with {scheme}")
+            run_api(plugin, target, profile, progress, result, scheme=scheme)
         results.append(result)
     return results

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import suite
+from conformance import plugin, suite
 from conformance.runner import Profile
 from spec_server import faults
 
@@ -26,7 +26,7 @@ FAULT_PROFILE = dict(max_examples=5, phases=("examples", "coverage", "fuzzing"))
 def failure_keys(target) -> set[tuple[str, str]]:
     profile = Profile.from_env(**FAULT_PROFILE)
     # one pass (API key) is enough to show each fault and keeps the quick profile under 2 minutes
-    results = suite.run(target, ("pathmode",), profile, first_scheme_only=True)
+    results = suite.run(target, [plugin.load("pathmode")], profile, first_scheme_only=True)
     return {(failure.operation, failure.check) for result in results for failure in result.failures}
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 
 def _parse_limits(text: str) -> dict[str, tuple[int, int]]:
-    """``general=5/3600,intents=3/60``"""
+    """``general=5/3600,intents=3/60``; ``*=N/S`` sets every bucket not named"""
     limits = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, _, value = item.partition("=")

@@ -55,7 +55,8 @@ _EXPIRED = Prepared(lambda bucket, key, start: RateEvent.delete().where(
 def limit_of(bucket: str) -> tuple[int, int]:
     """(requests, window seconds): configuration's override (``RATE_LIMITS``), else what the
     API states (its document's ``x-rateLimit`` in the generated table, or its own table)."""
-    override = settings().rate_limits.get(bucket)
+    overrides = settings().rate_limits
+    override = overrides.get(bucket, overrides.get("*"))  # "*": every bucket (RATE_LIMITS='*=N/S')
     return override if override is not None else apis.rate_limits()[bucket]
 
 

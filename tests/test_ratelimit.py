@@ -79,3 +79,16 @@ def test_a_full_window_of_many_requests_is_measured_exactly(window, settings):
     settings.rate_limits["intents"] = (1001, 10)
     ratelimit.hit("intents", "user:a")
     assert RateEvent.select().where(RateEvent.seq == 1001).get().at == 1_000_000
+
+
+def test_the_numbers_are_the_documents_own_unless_configuration_overrides_them(settings):
+    """Every bucket's limit comes from the generated table (x-rateLimit) or the API's own
+    table; RATE_LIMITS overrides a bucket by name, and ``*`` every bucket it does not name."""
+    from generated.pathmode.operations import BY_ID
+
+    documented = BY_ID["get_api-keys"].rate_limit
+    assert ratelimit.limit_of(documented.bucket) == (documented.requests, documented.window_seconds)
+    settings.rate_limits["*"] = (7, 60)
+    settings.rate_limits[documented.bucket] = (2, 10)
+    assert ratelimit.limit_of(documented.bucket) == (2, 10)
+    assert {ratelimit.limit_of(bucket) for bucket in ratelimit.buckets() if bucket != documented.bucket} == {(7, 60)}

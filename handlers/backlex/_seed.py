@@ -18,6 +18,8 @@ def seed(data: dict) -> dict:
         bx.Session.create(token_digest=credentials.digest(token), user=user,
                           expires_at=now + SESSION_DAYS * 86_400_000)
         users[entry["email"]] = {"id": user.id, "sessionToken": token}
+        # labels the conformance suite reads its tenants and roles from (README "Conformance suite")
+        users[entry["email"]].update({key: entry[key] for key in ("tenant", "role") if key in entry})
     return {"users": users}
 
 

@@ -53,7 +53,13 @@ def _seed_workspace(entry: dict, user_ids: dict, now: int) -> dict:
             key_digest=credentials.digest(secret), key_prefix=secret[:16],
             scopes=key.get("scopes", ["read", "write"]), created_at=now)
         keys[key["name"]] = secret
-    return {"id": ws.id, "products": products, "apiKeys": keys}
+    seeded = {"id": ws.id, "products": products, "apiKeys": keys,
+              # what the conformance suite reads its tenants and roles from (README "Conformance suite")
+              "members": {member["email"]: member["role"] for member in entry.get("members", [])},
+              "keyScopes": {key["name"]: key.get("scopes", ["read", "write"]) for key in entry.get("apiKeys", [])}}
+    if "tenant" in entry:
+        seeded["tenant"] = entry["tenant"]
+    return seeded
 
 
 DEMO_OWNER = "owner@demo.pathmode.dev"
