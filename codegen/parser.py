@@ -203,6 +203,23 @@ def parse_rate_limit(text: str | None) -> RateLimit | None:
     return RateLimit(match["bucket"], int(match["requests"]), window, match["per"])
 
 
+def bucket_conflicts(stated: Sequence[tuple[str, str, RateLimit]]) -> list[Problem]:
+    """One bucket is one window, whichever operation counts in it. ``stated`` holds
+    ``(where, x-rateLimit text, rule)`` of every operation; a bucket whose rules differ
+    (requests, window or what it is counted per) is one error naming each rule as written and
+    the operations that state it."""
+    by_bucket: dict[str, dict[RateLimit, list[tuple[str, str]]]] = {}
+    for where, text, rule in stated:
+        by_bucket.setdefault(rule.bucket, {}).setdefault(rule, []).append((where, text))
+    problems = []
+    for bucket, rules in sorted(by_bucket.items()):
+        if len(rules) > 1:
+            named = "; ".join(f"{places[0][1]!r} in {', '.join(where for where, _ in places)}"
+                              for places in rules.values())
+            problems.append(Problem("error", f"x-rateLimit bucket {bucket} is ambiguous: {named}"))
+    return problems
+
+
 def _parameters(document: dict, item: dict, op: dict) -> tuple[Parameter, ...]:
     """The operation's path and query parameters (path-level ones included, overridden by
     name and location), in the order connexion sees them."""
@@ -239,6 +256,7 @@ def parse(config: ApiConfig) -> ApiSpec:
     upstream_prefix = mount[len(_server_path(upstream)):]
     global_security = document.get("security", [])
     seen: dict[str, str] = {}
+    stated_limits: list[tuple[str, str, RateLimit]] = []
     for path, item in sorted(document["paths"].items()):
         for method in HTTP_METHODS:
             op = item.get(method)
@@ -259,6 +277,8 @@ def parse(config: ApiConfig) -> ApiSpec:
                 spec.problems.append(Problem("warning", f"{operation_id}: several tags, using {tags[0]}"))
             try:
                 rate_limit = parse_rate_limit(op.get("x-rateLimit"))
+                if rate_limit is not None:
+                    stated_limits.append((where, op["x-rateLimit"], rate_limit))
             except ValueError as error:
                 spec.problems.append(Problem("error", f"{where}: {error}"))
                 rate_limit = None
@@ -282,6 +302,7 @@ def parse(config: ApiConfig) -> ApiSpec:
                 )
             )
     spec.operations.sort(key=lambda o: (o.public_path, o.method))
+    spec.problems += bucket_conflicts(stated_limits)
     # Links are checked last: backlex's operationIds, which links name, exist only from here on.
     for message in link_problems(spec.document, link_origins(dict(zip(sources, overlays, strict=True)))):
         spec.problems.append(Problem("error", message))
