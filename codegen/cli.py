@@ -25,13 +25,14 @@ from codegen import scaffold as scaffolding
 
 def run(check: bool = False, root: Path = render.ROOT, out=sys.stdout, *, report_only: bool = False,
         scaffold: bool = False) -> int:
-    files, specs = render.render_all(root)
+    specs = render.parse_all(root)
     failed = False
     for api, problem in render.problems(specs):
         print(f"{problem.level}: {api}: {problem.message}", file=out)
         failed |= problem.level == "error"
-    if failed:
+    if failed:  # before rendering: a refused document is never handed to datamodel-codegen
         return 2
+    files = render.render_files(specs, root)
     report = render.report_lines(specs, root)
     if report_only:
         _print_section("changes since generated/ was committed", report or ["none"], out)

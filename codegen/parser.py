@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codegen import openapi31
 from codegen.document import HTTP_METHODS, deref
 from codegen.links import link_origins, link_problems
 from codegen.overlay import OverlayError, apply_overlay
+from codegen.problems import Problem
 from spec_server import operations as rows
 from spec_server.operations import Parameter, RateLimit
 
@@ -39,12 +41,6 @@ def api_configs(root: Path) -> tuple[ApiConfig, ...]:
         name = spec.name.removesuffix(".openapi.json")
         configs.append(ApiConfig(name, spec, (specs / f"{name}.overlay.json", specs / f"{name}.links.overlay.json")))
     return tuple(configs)
-
-
-@dataclass(frozen=True)
-class Problem:
-    level: str  # "warning" or "error"
-    message: str
 
 
 @dataclass(frozen=True)
@@ -135,14 +131,18 @@ def mount_of(document: dict) -> str:
 
 
 def to_runtime_document(upstream: dict, overlays: list[dict], mount: str | None = None, *,
-                        sources: Sequence[str] = (), errors: list[OverlayError] | None = None) -> dict:
+                        sources: Sequence[str] = (), errors: list[OverlayError] | None = None,
+                        problems: list[Problem] | None = None) -> dict:
     """Overlay, then express the document in OpenAPI 3.0.3, which connexion 3.3 accepts.
 
     ``sources`` names the overlays in errors. Without an ``errors`` list the first action that
     cannot be applied raises ``OverlayError``; with one, it is skipped and appended there.
 
+    OpenAPI 3.1 forms are converted where 3.0 says the same, and refused where it cannot
+    (``codegen/openapi31.py``); what connexion would still refuse at start is refused here.
+    Those problems go to ``problems``; without that list an error raises ``Unconvertible``.
     Both upstream documents declare 3.1.0 but are written in 3.0 idioms (``nullable``,
-    boolean ``exclusiveMinimum``), so only the version string changes meaning-wise. When the
+    boolean ``exclusiveMinimum``), so for them only the version string changes. When the
     API is mounted under a prefix that its paths spell out (Pathmode's ``/api/v1``), the
     prefix moves into ``servers`` so connexion can mount both APIs side by side; every public
     URL stays the same.
@@ -152,7 +152,13 @@ def to_runtime_document(upstream: dict, overlays: list[dict], mount: str | None 
         source = sources[index] if index < len(sources) else "<overlay>"
         document = apply_overlay(document, overlay, source=source, errors=errors)
     mount = mount_of(document) if mount is None else mount
-    document = dict(document, openapi="3.0.3")
+    converted = openapi31.convert(document)
+    document = dict(converted.document, openapi="3.0.3")
+    found = converted.problems + openapi31.unservable(document, converted.refused)
+    if problems is not None:
+        problems += found
+    elif any(problem.level == "error" for problem in found):
+        raise openapi31.Unconvertible("\n".join(p.message for p in found if p.level == "error"))
     upstream_mount = _server_path(document)
     if mount != upstream_mount:
         extra = mount[len(upstream_mount):]
@@ -203,6 +209,23 @@ def parse_rate_limit(text: str | None) -> RateLimit | None:
     return RateLimit(match["bucket"], int(match["requests"]), window, match["per"])
 
 
+def bucket_conflicts(stated: Sequence[tuple[str, str, RateLimit]]) -> list[Problem]:
+    """One bucket is one window, whichever operation counts in it. ``stated`` holds
+    ``(where, x-rateLimit text, rule)`` of every operation; a bucket whose rules differ
+    (requests, window or what it is counted per) is one error naming each rule as written and
+    the operations that state it."""
+    by_bucket: dict[str, dict[RateLimit, list[tuple[str, str]]]] = {}
+    for where, text, rule in stated:
+        by_bucket.setdefault(rule.bucket, {}).setdefault(rule, []).append((where, text))
+    problems = []
+    for bucket, rules in sorted(by_bucket.items()):
+        if len(rules) > 1:
+            named = "; ".join(f"{places[0][1]!r} in {', '.join(where for where, _ in places)}"
+                              for places in rules.values())
+            problems.append(Problem("error", f"x-rateLimit bucket {bucket} is ambiguous: {named}"))
+    return problems
+
+
 def _parameters(document: dict, item: dict, op: dict) -> tuple[Parameter, ...]:
     """The operation's path and query parameters (path-level ones included, overridden by
     name and location), in the order connexion sees them."""
@@ -230,16 +253,19 @@ def parse(config: ApiConfig) -> ApiSpec:
     overlays = [json.loads(path.read_text()) for path in overlay_paths]
     sources = [_shown(path, config) for path in overlay_paths]
     overlay_errors: list[OverlayError] = []
-    document = to_runtime_document(upstream, overlays, sources=sources, errors=overlay_errors)
+    conversion: list[Problem] = []
+    document = to_runtime_document(upstream, overlays, sources=sources, errors=overlay_errors, problems=conversion)
     # A broken action is skipped, not fatal: the rest of the document still parses and every
     # broken action is reported in one run; the errors keep codegen from writing anything.
+    # So are the 3.1 forms with no 3.0 form.
     mount = _server_path(document)
     spec = ApiSpec(config=config, document=document, mount=mount,
-                   problems=[Problem("error", str(e)) for e in overlay_errors])
+                   problems=[*(Problem("error", str(e)) for e in overlay_errors), *conversion])
     upstream_prefix = mount[len(_server_path(upstream)):]
     global_security = document.get("security", [])
     seen: dict[str, str] = {}
-    for path, item in sorted(document["paths"].items()):
+    stated_limits: list[tuple[str, str, RateLimit]] = []
+    for path, item in sorted((document.get("paths") or {}).items()):
         for method in HTTP_METHODS:
             op = item.get(method)
             if op is None:
@@ -259,6 +285,8 @@ def parse(config: ApiConfig) -> ApiSpec:
                 spec.problems.append(Problem("warning", f"{operation_id}: several tags, using {tags[0]}"))
             try:
                 rate_limit = parse_rate_limit(op.get("x-rateLimit"))
+                if rate_limit is not None:
+                    stated_limits.append((where, op["x-rateLimit"], rate_limit))
             except ValueError as error:
                 spec.problems.append(Problem("error", f"{where}: {error}"))
                 rate_limit = None
@@ -282,6 +310,7 @@ def parse(config: ApiConfig) -> ApiSpec:
                 )
             )
     spec.operations.sort(key=lambda o: (o.public_path, o.method))
+    spec.problems += bucket_conflicts(stated_limits)
     # Links are checked last: backlex's operationIds, which links name, exist only from here on.
     for message in link_problems(spec.document, link_origins(dict(zip(sources, overlays, strict=True)))):
         spec.problems.append(Problem("error", message))

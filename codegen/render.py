@@ -89,12 +89,20 @@ def render_api(spec: ApiSpec, root: Path) -> dict[str, str]:
     }
 
 
-def render_all(root: Path = ROOT) -> tuple[dict[str, str], list[ApiSpec]]:
-    specs = [parse(config) for config in api_configs(root)]
+def parse_all(root: Path = ROOT) -> list[ApiSpec]:
+    return [parse(config) for config in api_configs(root)]
+
+
+def render_files(specs: list[ApiSpec], root: Path = ROOT) -> dict[str, str]:
     files = {f"{GENERATED}/__init__.py": _environment().get_template("root_init.py.jinja").render()}
     for spec in specs:
         files.update(render_api(spec, root))
-    return files, specs
+    return files
+
+
+def render_all(root: Path = ROOT) -> tuple[dict[str, str], list[ApiSpec]]:
+    specs = parse_all(root)
+    return render_files(specs, root), specs
 
 
 def write(files: dict[str, str], root: Path = ROOT) -> None:

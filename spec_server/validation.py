@@ -55,17 +55,34 @@ class CompiledValidators:
 
     def __init__(self, schema: dict):
         self.reference = Draft4RequestValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
-        text = json.dumps(schema)
-        self.fast = None
-        if '"readOnly"' not in text and '"writeOnly"' not in text:
-            try:
-                self.fast = jsonschema_rs.Draft4Validator(schema, validate_formats=True)
-            except Exception:  # noqa: BLE001 - a schema it cannot compile keeps the reference alone
-                self.fast = None
+        self.fast = _fast_validator(schema)
 
     def accepts(self, body) -> bool:
         """True when the fast validator alone proves ``body`` valid."""
         return self.fast is not None and self.fast.is_valid(body)
+
+
+def _fast_validator(schema: dict):
+    """jsonschema-rs for the body schema itself, or None.
+
+    connexion attaches the document's ``components`` to the body schema object
+    (``with_definitions``) after inlining every local ``$ref`` at load time. A body taken from
+    ``components/requestBodies`` is the very object found under those components, so the
+    attached key makes the schema contain itself: serialised whole it is a circular
+    reference. The fast path needs none of it (the refs are inlined already), so it compiles
+    the schema without that key; a recursive schema, which connexion inlines into a cycle of
+    its own, keeps the reference alone."""
+    own = {key: value for key, value in schema.items() if key != "components"}
+    try:
+        text = json.dumps(own)
+    except ValueError:  # a cycle: a recursive schema
+        return None
+    if '"readOnly"' in text or '"writeOnly"' in text:
+        return None
+    try:
+        return jsonschema_rs.Draft4Validator(own, validate_formats=True)
+    except Exception:  # noqa: BLE001 - a schema it cannot compile keeps the reference alone
+        return None
 
 
 _COMPILED: dict[int, tuple[dict, CompiledValidators]] = {}

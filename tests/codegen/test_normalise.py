@@ -20,8 +20,8 @@ import pytest
 
 from codegen.document import operations
 from codegen.overlay import OverlayError, apply_overlay, parse_target, resolve
+from codegen.parser import ApiConfig, parse, to_runtime_document
 from codegen.parser import _server_path as server_path
-from codegen.parser import parse, to_runtime_document
 from codegen.render import ROOT, api_configs
 
 CONSTRAINT_KEYWORDS = {
@@ -35,19 +35,121 @@ PROVENANCE = ((), "x-generated-from")  # codegen's own first line of every runti
 
 
 def constraints(node, pointer=()):
-    """Every (location, keyword, value) of a document; values of containers are JSON text."""
+    """Every (location, keyword, value) of a document; values of containers are JSON text.
+    What OpenAPI 3.1 and 3.0 spell two ways is read in one spelling (``canonical``, ``facts``)."""
     found = set()
     if isinstance(node, dict):
+        node = canonical(node)
+        found |= facts(node, pointer)
         for key, value in node.items():
-            if key in CONSTRAINT_KEYWORDS and not isinstance(value, (dict, list)):
-                found.add((pointer, key, json.dumps(value, sort_keys=True)))
-            elif key in CONSTRAINT_KEYWORDS and key in ("enum", "required", "example", "examples"):
-                found.add((pointer, key, json.dumps(value, sort_keys=True)))
             found |= constraints(value, (*pointer, key))
     elif isinstance(node, list):
         for index, value in enumerate(node):
             found |= constraints(value, (*pointer, index))
     return found
+
+
+def text(value) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def facts(node: dict, pointer) -> set[tuple]:
+    """The constraints a node states itself. One fact per meaning: ``type: [X, "null"]`` is
+    type X and nullable (no nullable when an enum leaves null out: 3.1 checks the enum by
+    itself); ``const: v`` is ``enum: [v]``; a list of ``examples`` is its first as ``example``
+    (an ``example`` beside it wins); a bound is its strictest (value, exclusive) pair, whether
+    3.1 spells it ``exclusiveMinimum: n`` or 3.0 ``minimum: n, exclusiveMinimum: true``."""
+    found = set()
+    for key, value in node.items():
+        if key == "type" and isinstance(value, list):
+            found |= {(pointer, "type", text(name)) for name in value if name != "null"}
+            if "null" in value and ("enum" not in node or None in node["enum"]):
+                found.add((pointer, "nullable", "true"))
+        elif key == "const":
+            found.add((pointer, "enum", text([value])))
+        elif key == "examples" and isinstance(value, list):
+            if value and "example" not in node:
+                found.add((pointer, "example", text(value[0])))
+        elif key in BOUND_KEYWORDS:
+            continue
+        elif key in CONSTRAINT_KEYWORDS and not isinstance(value, (dict, list)):
+            found.add((pointer, key, text(value)))
+        elif key in CONSTRAINT_KEYWORDS and key in ("enum", "required", "example", "examples"):
+            found.add((pointer, key, text(value)))
+    return found | bounds(node, pointer)
+
+
+BOUND_KEYWORDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
+
+
+def bounds(node: dict, pointer) -> set[tuple]:
+    def number(value) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    found = set()
+    for inclusive, exclusive, strictest in (("minimum", "exclusiveMinimum", lambda c: max(c)),
+                                            ("maximum", "exclusiveMaximum", lambda c: min(c, key=lambda b: (b[0], not b[1])))):
+        candidates = []
+        if number(node.get(inclusive)):
+            candidates.append((node[inclusive], node.get(exclusive) is True))
+        if number(node.get(exclusive)):
+            candidates.append((node[exclusive], True))
+        if candidates:
+            found.add((pointer, inclusive, text(list(strictest(candidates)))))
+    return found
+
+
+# keywords that constrain values of one JSON type only (JSON Schema), for reading a type split
+KEYWORDS_OF_TYPE = {
+    "string": {"minLength", "maxLength", "pattern"},
+    "number": {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"},
+    "integer": {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"},
+    "array": {"items", "minItems", "maxItems", "uniqueItems"},
+    "object": {"properties", "additionalProperties", "required", "minProperties", "maxProperties"},
+}
+
+
+def canonical(node: dict) -> dict:
+    """A ``$ref`` with siblings (3.1) is ``allOf: [{$ref}]`` beside them (3.0); an ``anyOf``
+    whose branches are each one type with only that type's keywords (and ``nullable``) is one
+    schema with the list of those types (null among them when a branch is nullable) and
+    their keywords, also when that anyOf is an allOf item of its own."""
+    if "$ref" in node and len(node) > 1:
+        siblings = {key: value for key, value in node.items() if key not in ("$ref", "allOf")}
+        node = {"allOf": [{"$ref": node["$ref"]}, *node.get("allOf", [])], **siblings}
+    if "type" in node:
+        return node
+    if _type_split(node.get("anyOf")):
+        return _folded({key: value for key, value in node.items() if key != "anyOf"}, node["anyOf"]) or node
+    items = node.get("allOf") if isinstance(node.get("allOf"), list) else []
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and set(item) == {"anyOf"} and _type_split(item["anyOf"]):
+            rest = {key: value for key, value in node.items() if key != "allOf"}
+            if len(items) > 1:
+                rest["allOf"] = items[:index] + items[index + 1:]
+            return _folded(rest, item["anyOf"]) or node
+    return node
+
+
+def _type_split(branches) -> bool:
+    if not isinstance(branches, list) or len(branches) < 2:
+        return False
+    names = [branch.get("type") if isinstance(branch, dict) else None for branch in branches]
+    return len(set(names)) == len(names) and all(
+        name in KEYWORDS_OF_TYPE and set(branch) <= {"type", "nullable", *KEYWORDS_OF_TYPE[name]}
+        for name, branch in zip(names, branches, strict=True))
+
+
+def _folded(node: dict, branches: list) -> dict | None:
+    merged = dict(node, type=[b["type"] for b in branches] + (["null"] if any(b.get("nullable") for b in branches) else []))
+    for branch in branches:
+        for key, value in branch.items():
+            if key in ("type", "nullable"):
+                continue
+            if key in merged and merged[key] != value:
+                return None  # the branches disagree: no one schema says it
+            merged[key] = value
+    return merged
 
 
 def mount_shift(config) -> str:
@@ -360,3 +462,82 @@ def test_every_removal_is_followed_by_a_cited_replacement():
                 target = parse_target(action["target"])
                 follow = actions[index + 1]
                 assert parse_target(follow["target"]) == target[:-1] and target[-1] in follow["update"]
+
+
+# Every 3.1 spelling codegen converts (codegen/openapi31.py), in schemas, parameters, bodies,
+# responses and headers.
+FORMS_31 = {
+    "openapi": "3.1.0",
+    "info": {"title": "forms", "version": "1"},
+    "servers": [{"url": "/forms"}],
+    "paths": {"/widgets": {"post": {
+        "operationId": "post_widgets",
+        "parameters": [{"name": "limit", "in": "query", "schema": {"type": ["integer", "null"], "exclusiveMinimum": 0}},
+                       {"$ref": "#/components/parameters/Cursor"}],
+        "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Widget"}}}},
+        "responses": {"201": {
+            "description": "created",
+            "headers": {"X-Count": {"schema": {"type": "integer", "minimum": 5, "exclusiveMinimum": 2}}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Widget",
+                                                        "description": "the widget as stored"}}}}},
+    }}},
+    "components": {
+        "parameters": {"Cursor": {"name": "cursor", "in": "query", "schema": {"type": ["string", "null"], "maxLength": 40}}},
+        "schemas": {
+            "Size": {"type": "number", "exclusiveMaximum": 10, "examples": [2.5, 9]},
+            "Widget": {"type": "object", "required": ["kind"], "properties": {
+                "kind": {"const": "widget"},
+                "label": {"type": ["string", "integer", "null"], "minLength": 1, "maximum": 99},
+                "colour": {"type": ["string", "null"], "enum": ["red", "blue"]},
+                "nothing": {"type": ["null"]},
+                "size": {"$ref": "#/components/schemas/Size", "description": "in cm"},
+                "tags": {"type": "array", "items": {"type": ["string", "null"]}, "examples": [["a"]]},
+            }},
+        },
+    },
+}
+
+
+def spelled_31(node) -> list:
+    """The 3.1 spellings left in a document: type lists, const, schema examples lists,
+    numeric exclusive bounds and $refs with siblings."""
+    found = []
+    if isinstance(node, dict):
+        if isinstance(node.get("type"), list) or "const" in node or isinstance(node.get("examples"), list):
+            found.append(node)
+        if any(isinstance(node.get(k), (int, float)) and not isinstance(node.get(k), bool)
+               for k in ("exclusiveMinimum", "exclusiveMaximum")) or ("$ref" in node and len(node) > 1):
+            found.append(node)
+        for value in node.values():
+            found += spelled_31(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += spelled_31(value)
+    return found
+
+
+def forms_config(tmp_path):
+    (tmp_path / "specs").mkdir()
+    spec = tmp_path / "specs" / "forms.openapi.json"
+    spec.write_text(json.dumps(FORMS_31))
+    return ApiConfig("forms", spec, ())
+
+
+def test_a_document_in_3_1_forms_converts_with_nothing_dropped(tmp_path):
+    config = forms_config(tmp_path)
+    problems = []
+    runtime = to_runtime_document(FORMS_31, [], problems=problems)
+    assert problems == []
+    assert spelled_31(FORMS_31) and spelled_31(runtime) == []
+    assert dropped(config, runtime) == []
+
+
+def test_a_converted_constraint_that_goes_missing_is_noticed(tmp_path):
+    config = forms_config(tmp_path)
+    runtime = to_runtime_document(FORMS_31, [])
+    widget = runtime["components"]["schemas"]["Widget"]["properties"]
+    del widget["tags"]["items"]["nullable"]
+    del runtime["components"]["schemas"]["Size"]["exclusiveMaximum"]
+    widget["kind"]["enum"] = ["gadget"]
+    assert {(p[-1], k) for p, k, _ in dropped(config, runtime)} == {
+        ("items", "nullable"), ("Size", "maximum"), ("kind", "enum")}
