@@ -84,6 +84,8 @@ class ApiSpec:
 
 
 def snake(text: str) -> str:
+    """``getHealth`` → ``get_health``, ``get_api-keys`` → ``get_api_keys``, ``Enterprise SSO`` → ``enterprise_sso``."""
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", text)
     return re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
 
 

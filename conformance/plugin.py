@@ -92,7 +92,11 @@ class ApiPlugin:
         return {}
 
     def checks(self, target, schema, result, allow_501: bool) -> list[str]:
-        """The API's own checks; returns the reasons of those that could not run."""
+        """The API's own checks; returns the reasons of those that could not run. The default:
+        every operation that requires credentials refuses a request without any (401)."""
+        from conformance import probes
+
+        probes.authentication_required(probes.Session(target, result, "authentication_required", allow_501), schema)
         return []
 
     # --- in-process runs ----------------------------------------------------------------

@@ -101,3 +101,17 @@ def unchanged(session: Session, label: str, title: str, before: list, reads: lis
 def stable(text: str) -> str:
     """A body with its read-tracking timestamps removed (reading may refresh lastUsedAt)."""
     return re.sub(r'"(lastUsedAt|lastSeenAt|readAt)":("[^"]*"|null|\d+)', "", text)
+
+
+def authentication_required(session: Session, schema) -> None:
+    """Every operation whose document requires credentials answers 401 to a schema-valid
+    request that carries none (whatever its schemes: schemathesis's own probe cannot strip an
+    OAuth2 token), and the tenant's data reads the same."""
+    for operation in operations(schema):
+        security = operation.definition.raw.get("security", schema.raw_schema.get("security", []))
+        if not security or any(not requirement for requirement in security):
+            continue  # public, or an alternative that needs nothing
+        path, body = request_for(operation, {})
+        response = session.call(operation.label, operation.method.upper(), path, {}, body)
+        if response.status_code != 401:
+            session.fail(operation.label, f"no credentials: {response.status_code}, expected 401", response)

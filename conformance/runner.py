@@ -95,7 +95,7 @@ def config_for(plugin: ApiPlugin, target: Target, profile: Profile, scheme: str 
         "phases": {
             name: {"enabled": name in profile.phases} for name in ALL_PHASES
         },
-        "checks": {name: {"enabled": True} for name in CHECKS},
+        "checks": {name: {"enabled": name not in blind_checks(plugin, scheme)} for name in CHECKS},
         "auth": {"openapi": plugin.auth(target, scheme or plugin.passes()[0])},
         "parameters": plugin.parameters(target),
         "output": {"sanitization": {"enabled": False}},
@@ -106,6 +106,16 @@ def config_for(plugin: ApiPlugin, target: Target, profile: Profile, scheme: str 
     if target.remote:
         data["base-url"] = target.base_url.rstrip("/") + mount_of(plugin)
     return SchemathesisConfig.from_dict(data)
+
+
+def blind_checks(plugin: ApiPlugin, scheme: str | None) -> set[str]:
+    """Checks that cannot see a pass's credential. schemathesis's ``ignored_auth`` strips only
+    apiKey and http credentials before its probe (``get_security_parameters``), so in an OAuth2
+    or OpenID Connect pass it would send the token it means to remove and report a server that
+    refuses a missing token as ignoring it; ``probes.authentication_required`` (every plugin's
+    default check) sends such requests without any credential instead."""
+    kind = plugin.schemes().get(scheme or "", {}).get("type")
+    return {"ignored_auth"} if kind in ("oauth2", "openIdConnect") else set()
 
 
 def mount_of(plugin: ApiPlugin) -> str:
