@@ -87,11 +87,6 @@ def allows(role: str, operation_id: str) -> bool:
     return ROLE_RANK.get(role, -1) >= ROLE_RANK[MINIMUM_ROLE[operation_id]]
 
 
-def anonymous_allowed(operation) -> bool:
-    """The document lets a request without credentials in: no security, or an empty alternative."""
-    return not operation.security or any(not alternative for alternative in operation.security)
-
-
 def findings(operations) -> list[str]:
     """The table against the operations: every org-scoped operation (a ``{slug}`` path) needs
     a row, and every row an operation; a row is decided by the caller's role, so an org-scoped
@@ -108,7 +103,7 @@ def findings(operations) -> list[str]:
     lines += [f"handlers/backlex/_permissions.py: {op.method} {op.path} ({op_id}) is public in the document "
               f"(no security), but org-scoped operations are decided by the caller's role: restore its "
               f"security with an action in specs/backlex.overlay.json, or serve anonymous callers in _api.py"
-              for op_id, op in sorted(scoped.items()) if anonymous_allowed(op)]
+              for op_id, op in sorted(scoped.items()) if op.anonymous_allowed]
     return lines
 
 
