@@ -324,6 +324,40 @@ def test_the_global_security_removed_is_reported_once_for_the_document(project):
     check_passes(project.codegen("--check"))
 
 
+def test_an_operations_own_security_removed_falls_back_to_the_documents_then_turns_public(project, store_url):
+    """Pathmode's GET /workspace without its own ``security`` takes the document's (keys only):
+    cookies are refused with no hand edit. With the document's gone too it is public, which
+    contradicts its ``x-auth``: ``--check`` names it."""
+    path = "/api/v1/workspace"
+    project.edit_document("pathmode", lambda document: document["paths"][path]["get"].pop("security"))
+    done = project.codegen()
+    generated(done)
+    assert changes(done) == [
+        f'pathmode: breaking  GET {path}  security: a way to authenticate is no longer accepted '
+        '({"sessionCookie": []} → null)  -> handlers/pathmode/workspace.py get_workspace']
+    check_passes(project.codegen("--check"))
+
+    created = project.seed(PATHMODE_SEED, store_url)["pathmode"]
+    session = {"sb-access-token": created["users"]["owner@a.example"]["sessionToken"]}
+    workspace = created["workspaces"]["acme"]
+    with project.server(store_url) as server, server.client() as client:
+        by_cookie = client.get(path, params={"workspace_id": workspace["id"]}, cookies=session)
+        assert by_cookie.status_code == 401, by_cookie.text
+        by_key = client.get(path, headers={"Authorization": f"Bearer {workspace['apiKeys']['rw']}"})
+        assert by_key.status_code == 200, by_key.text
+
+    project.edit_document("pathmode", lambda document: document.pop("security"))
+    done = project.codegen()
+    generated(done)
+    assert (f"pathmode: non-breaking  GET {path}  security: operation no longer requires authentication: it is "
+            'public now ([{"bearerAuth": []}, {"sessionCookie": []}] → [])  -> handlers/pathmode/workspace.py '
+            "get_workspace") in changes(done)
+    finding = (f"pathmode: handlers/pathmode/_api.py: GET {path} (get_workspace) is public in the document (no "
+               "security), but its x-auth is 'api-key-or-cookie' and every handler reads the caller: restore its "
+               "security with an action in specs/pathmode.overlay.json, or serve anonymous callers here")
+    assert check_failures(project.codegen("--check")) == [finding]
+
+
 def test_a_deprecated_operation_is_non_breaking(project):
     project.edit_document("pathmode", lambda document: document["paths"]["/api/v1/export"]["get"].update(deprecated=True))
     done = project.codegen()
