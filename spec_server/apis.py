@@ -166,12 +166,12 @@ def completeness_findings(apis: Sequence[ApiDefinition],
     for api in apis:
         rows = list(operations[api.name]) if operations and api.name in operations else list(api.operations.values())
         if api.completeness is not None:
-            findings += [f"{api.name}: {line}" for line in api.completeness(rows)]
+            findings += api.completeness(rows)  # each line starts with the file to edit
         limits = dict(api.extra_rate_limits)
         limits.update({op.rate_limit.bucket: op.rate_limit.limit for op in rows if op.rate_limit is not None})
         for bucket, limit in sorted(limits.items()):
             other = seen.setdefault(bucket, (api.name, limit))
             if other[1] != limit:
-                findings.append(f"{api.name}: rate-limit bucket {bucket!r} is {limit[0]}/{limit[1]}s here but "
-                                f"{other[1][0]}/{other[1][1]}s in {other[0]}: one name, one limit (rename one)")
+                findings.append(f"specs/{api.name}.openapi.json: rate-limit bucket {bucket!r} is {limit[0]}/{limit[1]}s "
+                                f"here but {other[1][0]}/{other[1][1]}s in {other[0]}: one name, one limit (rename one)")
     return findings

@@ -52,12 +52,18 @@ def _seed_demo_if_empty(database, served) -> dict | None:
 
 def cmd_serve(args) -> int:
     from spec_server import apis, workers
+    from spec_server.app import StartupRefused, refuse_misfits
 
     if args.database:
         os.environ["DATABASE_URL"] = args.database
     os.environ["SPEC_SERVER_APIS"] = args.api
     database = open_store(args.database)
     served = apis.discover(args.api)
+    try:  # before the demo is seeded and curl lines are printed for a server that would not start
+        refuse_misfits(list(served))
+    except StartupRefused as refused:
+        print(f"spec-server: not started: {refused}", file=sys.stderr)
+        return 1
     created = _seed_demo_if_empty(database, served)
     base_url = f"http://{args.host}:{args.port}"
     os.environ.setdefault("PUBLIC_BASE_URL", base_url)

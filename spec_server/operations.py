@@ -56,5 +56,11 @@ class Operation:
     has_body: bool = False  # connexion passes ``body``
 
     @property
+    def anonymous_allowed(self) -> bool:
+        """The document lets a request without credentials in (no security, or an empty
+        alternative): no security hook runs, so the handler meets no caller."""
+        return not self.security or any(not alternative for alternative in self.security)
+
+    @property
     def schemes(self) -> frozenset[str]:
         return frozenset(name for alternative in self.security for name, _scopes in alternative)

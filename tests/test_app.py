@@ -138,3 +138,26 @@ def test_text_with_nul_is_refused_before_any_read(any_client, tenants):
     path = any_client.get("/api/v1/intents/abc%00def", headers=tenants.pm_headers())
     assert _is_pathmode_error(path, 400)
     assert any_client.get("/api/orgs", cookies=tenants.bx_session()).json()["orgs"] == []
+
+
+def test_serve_refuses_a_misfit_before_it_seeds_or_listens(monkeypatch, app, database, capsys):
+    """``spec-server serve`` names the misfit on stderr and exits 1: no demo dataset is seeded and
+    no curl line is printed for a server that would not start (it was a traceback from uvicorn)."""
+    from generated.pathmode import operations
+    from spec_server import cli, workers
+    from tests.support import current_database_url
+
+    broken = dataclasses.replace(operations.BY_ID["get_intents"], handler="handlers.pathmode.intents.nope")
+    monkeypatch.setitem(operations.BY_ID, "get_intents", broken)
+    monkeypatch.setattr(workers, "serve", lambda *a: pytest.fail("the server was started"))
+    monkeypatch.setenv("DATABASE_URL", current_database_url())
+    monkeypatch.setenv("SPEC_SERVER_APIS", "all")
+    assert cli.main(["serve", "--database", current_database_url()]) == 1
+    out, err = capsys.readouterr()
+    assert "handlers/pathmode/intents.py: no function nope for GET /api/v1/intents" in err
+    assert err.startswith("spec-server: not started: ") and "Traceback" not in err
+    assert "Seeded" not in out and "curl" not in out
+    from handlers.backlex.store import User
+
+    with database.connection_context():
+        assert not User.select().exists()

@@ -89,7 +89,9 @@ def allows(role: str, operation_id: str) -> bool:
 
 def findings(operations) -> list[str]:
     """The table against the operations: every org-scoped operation (a ``{slug}`` path) needs
-    a row, and every row an operation. ``codegen --check`` and start-up stop on any."""
+    a row, and every row an operation; a row is decided by the caller's role, so an org-scoped
+    operation the document makes public cannot be served (the role check would meet no
+    caller). ``codegen --check`` and start-up stop on any."""
     scoped = {op.operation_id: op for op in operations if "{slug}" in op.path}
     lines = [f"handlers/backlex/_permissions.py: {op.method} {op.path} ({op.operation_id}) has no "
              f"MINIMUM_ROLE row: add '{op.operation_id}': <viewer|developer|admin|owner>"
@@ -98,6 +100,10 @@ def findings(operations) -> list[str]:
               for op_id in sorted(set(MINIMUM_ROLE) - set(scoped))]
     lines += [f"handlers/backlex/_permissions.py: MINIMUM_ROLE[{op_id!r}] = {role!r} is not a role"
               for op_id, role in sorted(MINIMUM_ROLE.items()) if role not in ROLE_RANK]
+    lines += [f"handlers/backlex/_permissions.py: {op.method} {op.path} ({op_id}) is public in the document "
+              f"(no security), but org-scoped operations are decided by the caller's role: restore its "
+              f"security with an action in specs/backlex.overlay.json, or serve anonymous callers in _api.py"
+              for op_id, op in sorted(scoped.items()) if op.anonymous_allowed]
     return lines
 
 

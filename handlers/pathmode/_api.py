@@ -144,6 +144,16 @@ def authorize(operation, request) -> Caller:
     return caller
 
 
+def public_operation_findings(operations) -> list[str]:
+    """Every handler reads the caller the security step found, and ``x-auth`` states who may
+    call: an operation the document also makes public cannot be served (``--check`` and
+    start-up name it; its first request would answer 500)."""
+    return [f"handlers/pathmode/_api.py: {op.method} {op.path} ({op.operation_id}) is public in the document "
+            f"(no security), but its x-auth is {op.auth!r} and every handler reads the caller: restore its "
+            f"security with an action in specs/pathmode.overlay.json, or serve anonymous callers here"
+            for op in operations if op.anonymous_allowed]
+
+
 API = ApiDefinition(
     name="pathmode",
     mount="/api/v1",
@@ -152,6 +162,7 @@ API = ApiDefinition(
     envelope=envelope,
     schema_error_status=400,
     authorize=authorize,
+    completeness=public_operation_findings,
     title="Pathmode API",
     models=MODELS,
     migrations=_migrations.MIGRATIONS,

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.project_copy import ProjectCopy
+from tests.workflow.project import Project
 
 FIXTURE = Path(__file__).with_name("fixture")
 DOCUMENT = FIXTURE / "specs" / "inventory.openapi.json"
@@ -28,8 +28,8 @@ def documented_operations() -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> ProjectCopy:
-    copy = ProjectCopy.make(tmp_path_factory.mktemp("project"))
+def project(tmp_path_factory) -> Project:
+    copy = Project.copy_of_repo(tmp_path_factory.mktemp("copy"))
     shutil.copy2(DOCUMENT, copy.root / "specs" / DOCUMENT.name)  # step 1: the document goes into specs/
     return copy
 
@@ -38,33 +38,32 @@ def test_a_third_api_from_document_to_conformance(project, tmp_path):
     operations = documented_operations()
 
     # step 2: codegen generates it and says what is missing
-    generated = project.cli("codegen")
+    generated = project.run("codegen")
     assert generated.returncode == 0, generated.stdout + generated.stderr
     assert (project.root / "generated" / "inventory" / "operations.py").exists()
     assert f"handlers/inventory/: {len(operations)} operations of specs/inventory.openapi.json have no handlers" \
         in generated.stdout
-    assert project.cli("codegen", "--check").returncode == 1
+    assert project.run("codegen", "--check").returncode == 1
 
     # step 3: the scaffold: a handler per operation answering 501, the API's skeleton; --check passes
-    scaffolded = project.cli("codegen", "--scaffold")
+    scaffolded = project.run("codegen", "--scaffold")
     assert scaffolded.returncode == 0, scaffolded.stdout + scaffolded.stderr
     assert scaffolded.stdout.count("answers 501 until written") == len(operations)
     assert "handlers/inventory/_api.py: created" in scaffolded.stdout
-    checked = project.cli("codegen", "--check")
+    checked = project.run("codegen", "--check")
     assert checked.returncode == 0, checked.stdout
 
     # step 4: it serves beside the others, every operation 501, listed so by the suite
     database = f"sqlite:///{tmp_path}/scaffolded.sqlite3"
-    with project.serve(database, RATE_LIMITS=UNLIMITED) as server:
-        server.wait("/inventory/openapi.json")
-        answer = httpx.get(server.base_url + "/inventory/health")
+    with project.server(database, RATE_LIMITS=UNLIMITED) as server:
+        answer = httpx.get(server.url + "/inventory/health")
         assert answer.status_code == 501
         assert answer.json() == {"error": {"code": "NOT_IMPLEMENTED",
                                            "message": "GET /inventory/health is not implemented yet"}}
-        assert httpx.get(server.base_url + "/api/v1/workspace").status_code == 401  # Pathmode still there
+        assert httpx.get(server.url + "/api/v1/workspace").status_code == 401  # Pathmode still there
         credentials = tmp_path / "placeholder.json"
         credentials.write_text(json.dumps({"inventory": {"auth": {"oauth": "x", "apiKey": "y"}}}))
-        listed = project.cli("conformance", "--api", "inventory", "--base-url", server.base_url,
+        listed = project.run("conformance", "--api", "inventory", "--base-url", server.url,
                              "--credentials", str(credentials), "--max-examples", "2", "--phases", "fuzzing",
                              CONFORMANCE_ALLOW_501="1", timeout=600)
         assert listed.returncode == 0, listed.stdout[-3000:] + listed.stderr[-2000:]
@@ -72,19 +71,18 @@ def test_a_third_api_from_document_to_conformance(project, tmp_path):
 
     # step 5: the handlers are written (here: the test's own), --check passes
     shutil.copytree(HANDLERS, project.root / "handlers" / "inventory", dirs_exist_ok=True)
-    checked = project.cli("codegen", "--check")
+    checked = project.run("codegen", "--check")
     assert checked.returncode == 0, checked.stdout
 
     # step 6: seed it, fuzz it: no failure, no 501
     database = f"sqlite:///{tmp_path}/served.sqlite3"
-    seeded = project.cli("seed", _seed_file(project, tmp_path), "--database", database)
+    seeded = project.run("seed", _seed_file(project, tmp_path), "--database", database)
     assert seeded.returncode == 0, seeded.stderr
     credentials = tmp_path / "credentials.json"
     credentials.write_text(seeded.stdout)
     assert set(json.loads(seeded.stdout)["inventory"]["auth"]) == {"oauth", "apiKey"}
-    with project.serve(database, RATE_LIMITS=UNLIMITED, VALIDATE_RESPONSES="1") as server:
-        server.wait("/inventory/openapi.json")
-        fuzzed = project.cli("conformance", "--api", "inventory", "--base-url", server.base_url,
+    with project.server(database, RATE_LIMITS=UNLIMITED, VALIDATE_RESPONSES="1") as server:
+        fuzzed = project.run("conformance", "--api", "inventory", "--base-url", server.url,
                              "--credentials", str(credentials), "--max-examples", "10", timeout=900)
     print(fuzzed.stdout[-6000:])
     assert fuzzed.returncode == 0, fuzzed.stdout[-6000:] + fuzzed.stderr[-2000:]
@@ -92,9 +90,9 @@ def test_a_third_api_from_document_to_conformance(project, tmp_path):
     assert "operations answering 501" not in fuzzed.stdout
 
 
-def _seed_file(project: ProjectCopy, tmp_path: Path) -> str:
+def _seed_file(project: Project, tmp_path: Path) -> str:
     """The suite's seed file, which now has the Inventory API's part too (its plugin's)."""
-    printed = project.cli("conformance", "--print-seed")
+    printed = project.run("conformance", "--print-seed")
     assert printed.returncode == 0, printed.stderr
     seed = json.loads(printed.stdout)
     assert set(seed) == {"backlex", "pathmode", "inventory"}
