@@ -90,7 +90,29 @@ def render_api(spec: ApiSpec, root: Path) -> dict[str, str]:
 
 
 def parse_all(root: Path = ROOT) -> list[ApiSpec]:
-    return [parse(config) for config in api_configs(root)]
+    specs = [parse(config) for config in api_configs(root)]
+    for spec, problem in mount_clashes(specs):
+        spec.problems.append(problem)
+    return specs
+
+
+def mount_clashes(specs: list[ApiSpec]) -> list[tuple[ApiSpec, Problem]]:
+    """APIs share one server: a path belongs to the API with the longest mount that prefixes
+    it, so two APIs on one mount, or a path of one under another's mount, would be unreachable."""
+    found = []
+    for spec in specs:
+        for other in specs:
+            if other is spec or not (other.mount == spec.mount or other.mount.startswith(spec.mount + "/")):
+                continue
+            if other.mount == spec.mount:
+                if spec.config.name < other.config.name:
+                    found.append((spec, Problem("error", f"mounted at {spec.mount}, as {other.config.name} is: "
+                                                         "give one of them a server path of its own")))
+                continue
+            shadowed = [op for op in spec.operations if op.public_path.startswith(other.mount + "/")]
+            found += [(spec, Problem("error", f"{op.method} {op.public_path} lies under {other.config.name}'s "
+                                              f"mount {other.mount}: no request would reach it")) for op in shadowed]
+    return found
 
 
 def render_files(specs: list[ApiSpec], root: Path = ROOT) -> dict[str, str]:

@@ -6,6 +6,7 @@ Regenerate the golden files after an intended change with:
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -146,3 +147,21 @@ def test_the_actions_that_still_apply_are_applied_beside_a_broken_one(tmp_path):
     assert [(p.level, p.message.split(":")[0]) for p in spec.problems] == [
         ("error", 'specs/mini.overlay.json action 0 ("gone")')]
     assert "409" in spec.document["paths"]["/widgets"]["post"]["responses"]  # the next action still applied
+
+
+def test_apis_on_one_mount_or_under_another_mount_are_refused(tmp_path):
+    """A path under another API's mount would never be reached (the longest mount wins)."""
+    shutil.copytree(FIXTURE / "specs", tmp_path / "specs")
+    document = json.loads((tmp_path / "specs" / "mini.openapi.json").read_text())
+    twin = copy.deepcopy(document)
+    (tmp_path / "specs" / "twin.openapi.json").write_text(json.dumps(twin))
+    inner = copy.deepcopy(document)
+    inner["servers"] = [{"url": "https://mini.example/mini/v1/widgets"}]
+    inner["paths"] = {"/stock": {"get": {"responses": {"200": {"description": "OK"}}}},
+                      "/stock/{id}": {"get": {"responses": {"200": {"description": "OK"}}}}}
+    (tmp_path / "specs" / "inner.openapi.json").write_text(json.dumps(inner))
+    messages = {(spec.config.name, problem.message) for spec in render.parse_all(tmp_path)
+                for problem in spec.problems}
+    assert ("mini", "mounted at /mini/v1, as twin is: give one of them a server path of its own") in messages
+    assert {name for name, message in messages if "lies under inner's mount /mini/v1/widgets" in message} == {
+        "mini", "twin"}
