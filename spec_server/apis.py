@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spec_server import handler_check
 from spec_server.errors import ApiError
 from spec_server.operations import Operation
 
@@ -169,6 +170,7 @@ def completeness_findings(apis: Sequence[ApiDefinition],
             findings += api.completeness(rows)  # each line starts with the file to edit
         limits = dict(api.extra_rate_limits)
         limits.update({op.rate_limit.bucket: op.rate_limit.limit for op in rows if op.rate_limit is not None})
+        findings += handler_check.bucket_findings(api.name, limits)
         for bucket, limit in sorted(limits.items()):
             other = seen.setdefault(bucket, (api.name, limit))
             if other[1] != limit:

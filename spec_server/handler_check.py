@@ -10,6 +10,7 @@ names the file to edit; a request never has to meet the mismatch first.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
@@ -111,4 +112,28 @@ def leftover_findings(api: str, operations: Iterable[Operation]) -> list[str]:
                     and f"{module_name}.{name}" not in handlers):
                 findings.append(f"{_where(module)}: {name} handles no operation of the document (left over "
                                 f"from a removed or renamed operation? remove it, or make a helper private: _{name})")
+    return findings
+
+
+def bucket_findings(api: str, buckets: Iterable[str]) -> list[str]:
+    """Every rate-limit bucket a handler names (``ratelimit.hit("name", ...)``) has numbers: the
+    document's (``x-rateLimit``) or the API's own table. A bucket in no table would answer 500
+    at its first request; here it stops ``--check`` and the start, naming the line."""
+    try:
+        package = importlib.import_module(f"handlers.{api}")
+    except ModuleNotFoundError:
+        return []
+    known = set(buckets)
+    findings = []
+    for folder in package.__path__:
+        for path in sorted(Path(folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(), str(path))
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "hit"
+                        and isinstance(node.func.value, ast.Name) and node.func.value.id == "ratelimit"
+                        and node.args and isinstance(node.args[0], ast.Constant)
+                        and isinstance(node.args[0].value, str) and node.args[0].value not in known):
+                    where = "/".join(path.parts[path.parts.index("handlers"):])
+                    findings.append(f"{where}:{node.lineno}: rate-limit bucket {node.args[0].value!r} is in no table: "
+                                    "the document's x-rateLimit or the API's extra_rate_limits must give its numbers")
     return findings

@@ -30,3 +30,18 @@ def test_a_public_operation_outside_an_org_needs_no_row():
     outside = next(op for op in OPERATIONS if "{slug}" not in op.path)
     public = dataclasses.replace(outside, security=())
     assert findings([public if op is outside else op for op in OPERATIONS]) == []
+
+
+def test_a_hand_written_bucket_without_numbers_stops_the_start(monkeypatch):
+    """The invitation and token-minting limits are not in the document: each bucket a handler
+    names must be in the API's own table, or start-up and --check name the line that uses it."""
+    from handlers.backlex import _api
+    from spec_server import apis
+
+    without = dataclasses.replace(_api.API, extra_rate_limits={
+        name: limit for name, limit in _api.API.extra_rate_limits.items() if name != "tokenMinting"})
+    lines = apis.completeness_findings([without])
+    assert len(lines) == 1
+    assert lines[0].startswith("handlers/backlex/organization.py:")
+    assert "rate-limit bucket 'tokenMinting' is in no table" in lines[0]
+    assert apis.completeness_findings([_api.API]) == []
