@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
+from codegen.document import pointer_target
+
 MAX_HOPS = 32  # a chain of refs longer than this is a cycle of refs pointing only at refs
 
 
 def pointer(document: dict, ref: str) -> object:
     """The node a local JSON pointer names; None when it names nothing (or is not local)."""
-    if not ref.startswith("#"):
-        return None
-    node: object = document
-    for part in ref[1:].lstrip("/").split("/") if ref != "#" else []:
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node
+    return pointer_target(document, ref)
 
 
 def follow(document: dict, node: object) -> tuple[object, dict]:
