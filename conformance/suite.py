@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conformance import isolation
+from conformance import bounds, isolation
 from conformance.runner import SCHEMES, ApiResult, Profile, load_schema, run_api
 from conformance.target import Target
 
@@ -33,6 +33,7 @@ def run(target: Target, apis: tuple[str, ...] = APIS, profile: Profile | None = 
         result = ApiResult(api)
         if api == "pathmode":
             isolation.pathmode(target, schema, result, profile.allow_501)
+            bounds.pathmode(target, result)
         else:
             result.skipped.extend(isolation.backlex(target, schema, result, profile.allow_501,
                                                     backlex_minimum_role))

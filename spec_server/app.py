@@ -15,10 +15,11 @@ import logging
 import connexion
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionResponse
+from connexion.middleware import MiddlewarePosition
 from starlette.exceptions import HTTPException
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
-from spec_server import config, connexion_tuning, db, errors, jsonio, migrations, responses
+from spec_server import bounds, config, connexion_tuning, db, errors, jsonio, migrations, responses
 from spec_server.apis import ApiDefinition
 from spec_server.pipeline import SECURITY_MAP, load_handler, resolver
 from spec_server.validation import body_validator
@@ -120,6 +121,8 @@ def create_app(settings: config.Settings | None = None):
             swagger_ui_options=None,
             name=api.name,
         )
+    # inside the exception middleware, before routing: a body is bounded before anything reads it
+    app.add_middleware(bounds.BodyLimits, position=MiddlewarePosition.BEFORE_SWAGGER)
     handle = error_handler(apis)
     for kind in (ProblemException, HTTPException, errors.ApiError, Exception, 404, 405):
         app.add_error_handler(kind, handle)

@@ -57,6 +57,10 @@ class Settings:
     )
     faults: frozenset[str] = frozenset()  # planted faults, to prove the conformance suite fails
     apis: str = "all"  # all | backlex | pathmode
+    # request bounds (README "Hostile input"): a body over max_body_bytes is 413, unread; a
+    # body not received within body_read_timeout seconds is 408
+    max_body_bytes: int = 1024 * 1024
+    body_read_timeout: float = 30.0
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -68,6 +72,8 @@ class Settings:
             public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
             faults=frozenset(filter(None, env.get("SPEC_SERVER_FAULTS", "").split(","))),
             apis=env.get("SPEC_SERVER_APIS", "all"),
+            max_body_bytes=int(env.get("MAX_BODY_BYTES", str(1024 * 1024))),
+            body_read_timeout=float(env.get("BODY_READ_TIMEOUT", "30")),
         )
         settings.rate_limits.update(_parse_limits(env.get("RATE_LIMITS", "")))
         settings.plan_limits = _parse_plan_limits(env.get("PLAN_LIMITS", ""))

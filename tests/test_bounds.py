@@ -1,0 +1,155 @@
+"""Shared bounds on every request: body size and read time, odd JSON, parameter errors.
+
+Each refusal is asserted with its status, its envelope, and that nothing was stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from spec_server import bounds
+from tests.support import new_intent
+
+
+def _intents(client, tenants) -> list[dict]:
+    response = client.get("/api/v1/intents", headers=tenants.pm_headers())
+    assert response.status_code == 200
+    return response.json()["intents"]
+
+
+def _intent_body(tenants, **fields) -> dict:
+    return {"title": "Bounded", "objective": "Keep every request small",
+            "productId": tenants.pm_product_id(), **fields}
+
+
+# --- body size -------------------------------------------------------------------------
+
+def test_body_over_the_limit_is_413_in_pathmode_envelope_and_stores_nothing(client, tenants, settings, caplog):
+    settings.max_body_bytes = 2048
+    body = _intent_body(tenants, objective="x" * 4096)
+    with caplog.at_level(logging.WARNING):
+        response = client.post("/api/v1/intents", json=body, headers=tenants.pm_headers())
+    assert response.status_code == 413
+    assert response.json() == {"error": "Request body is larger than 2048 bytes", "details": {"limit": 2048}}
+    assert response.headers["connection"] == "close"
+    assert _intents(client, tenants) == []
+    refusals = [r for r in caplog.records if r.name == "spec_server.bounds"]
+    assert len(refusals) == 1 and refusals[0].exc_info is None
+
+
+def test_body_over_the_limit_is_413_in_backlex_envelope(client, tenants, settings):
+    settings.max_body_bytes = 100
+    response = client.post("/api/org", json={"name": "Acme", "purpose": "p" * 200},
+                           cookies=tenants.bx_session())
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    orgs = client.get("/api/orgs", cookies=tenants.bx_session()).json()["orgs"]
+    assert orgs == []
+
+
+def test_body_at_the_limit_is_read(client, tenants, settings):
+    import json
+
+    body = _intent_body(tenants)
+    settings.max_body_bytes = len(json.dumps(body).encode())
+    response = client.post("/api/v1/intents", json=body, headers=tenants.pm_headers())
+    assert response.status_code == 201
+
+
+def test_chunked_body_is_counted_as_it_arrives(client, tenants, settings):
+    settings.max_body_bytes = 1000
+    chunk = b'{"title": "' + b"x" * 600
+
+    def chunks():  # no Content-Length: the client sends it chunked
+        yield chunk
+        yield b"y" * 600
+        yield b'", "objective": "o", "productId": "' + tenants.pm_product_id().encode() + b'"}'
+
+    headers = {**tenants.pm_headers(), "Content-Type": "application/json"}
+    response = client.post("/api/v1/intents", content=chunks(), headers=headers)
+    assert response.status_code == 413, response.text
+    assert response.json()["error"] == "Request body is larger than 1000 bytes"
+    assert _intents(client, tenants) == []
+
+
+def test_chunked_body_under_the_limit_is_read(client, tenants):
+    import json
+
+    encoded = json.dumps(_intent_body(tenants)).encode()
+    headers = {**tenants.pm_headers(), "Content-Type": "application/json"}
+    response = client.post("/api/v1/intents", content=iter([encoded[:10], encoded[10:]]), headers=headers)
+    assert response.status_code == 201, response.text
+    assert [i["title"] for i in _intents(client, tenants)] == ["Bounded"]
+
+
+def test_default_limit_is_one_mebibyte(settings):
+    from spec_server.config import Settings
+
+    assert Settings().max_body_bytes == 1024 * 1024
+
+
+def test_planted_fault_lifts_the_limit(client, tenants, settings):
+    settings.max_body_bytes = 100
+    settings.faults = frozenset({"no-body-limit"})
+    response = client.post("/api/v1/intents", json=_intent_body(tenants, objective="o" * 200),
+                           headers=tenants.pm_headers())
+    assert response.status_code == 201
+
+
+# --- body read time --------------------------------------------------------------------
+
+def test_a_body_that_stops_arriving_is_408_and_nothing_is_stored(app, tenants, settings):
+    """Driven at the ASGI level: the client sends part of the body and then nothing."""
+    settings.body_read_timeout = 0.2
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"500"),
+               (b"authorization", tenants.pm_headers()["Authorization"].encode())]
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": "/api/v1/intents", "raw_path": b"/api/v1/intents",
+             "query_string": b"", "root_path": "", "headers": headers, "client": ("127.0.0.1", 1),
+             "server": ("127.0.0.1", 80)}
+    sent = []
+
+    async def run():
+        messages = [{"type": "http.request", "body": b'{"title": "slow', "more_body": True}]
+
+        async def receive():
+            if messages:
+                return messages.pop(0)
+            await asyncio.sleep(3600)  # a client that went quiet
+
+        async def send(message):
+            sent.append(message)
+
+        await app(scope, receive, send)
+
+    asyncio.run(run())
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] == 408
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert b"Request body not received within 0.2 s" in body
+
+
+def test_declared_length_reads_headers():
+    assert bounds.declared_length({"headers": [(b"content-length", b"12")]}) == 12
+    assert bounds.declared_length({"headers": []}) == 0
+    assert bounds.declared_length({"headers": [(b"transfer-encoding", b"chunked")]}) is None
+
+
+def test_unreadable_content_length_is_400(client, tenants):
+    response = client.post("/api/v1/intents", content=b"{}",
+                           headers={**tenants.pm_headers(), "Content-Length": "abc"})
+    assert response.status_code == 400
+
+
+def test_small_bodies_still_work(client, tenants):
+    assert new_intent(client, tenants)["title"] == "Speed up onboarding"
+
+
+@pytest.fixture(autouse=True)
+def _restore_bounds(settings):
+    saved = (settings.max_body_bytes, settings.body_read_timeout)
+    yield
+    settings.max_body_bytes, settings.body_read_timeout = saved
