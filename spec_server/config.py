@@ -61,6 +61,11 @@ class Settings:
     # body not received within body_read_timeout seconds is 408
     max_body_bytes: int = 1024 * 1024
     body_read_timeout: float = 30.0
+    # the request head (slow_clients.py): complete within header_read_timeout seconds, at
+    # most max_header_bytes; an idle kept-alive connection closes after keep_alive_timeout
+    header_read_timeout: float = 10.0
+    max_header_bytes: int = 64 * 1024
+    keep_alive_timeout: float = 5.0
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -74,6 +79,9 @@ class Settings:
             apis=env.get("SPEC_SERVER_APIS", "all"),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", str(1024 * 1024))),
             body_read_timeout=float(env.get("BODY_READ_TIMEOUT", "30")),
+            header_read_timeout=float(env.get("HEADER_READ_TIMEOUT", "10")),
+            max_header_bytes=int(env.get("MAX_HEADER_BYTES", str(64 * 1024))),
+            keep_alive_timeout=float(env.get("KEEP_ALIVE_TIMEOUT", "5")),
         )
         settings.rate_limits.update(_parse_limits(env.get("RATE_LIMITS", "")))
         settings.plan_limits = _parse_plan_limits(env.get("PLAN_LIMITS", ""))
