@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 from spec_server import bounds, config, connexion_tuning, db, errors, jsonio, migrations, responses
 from spec_server.apis import ApiDefinition
 from spec_server.pipeline import SECURITY_MAP, load_handler, resolver
-from spec_server.validation import body_validator
+from spec_server.validation import body_validator, parameter_validator
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,7 @@ def create_app(settings: config.Settings | None = None):
             security_map=SECURITY_MAP,
             validate_responses=settings.validate_responses,
             validator_map={"body": {"application/json": body_validator(api.schema_error_status)},
+                           "parameter": parameter_validator(api.schema_error_status),
                            "response": responses.response_validators()},
             swagger_ui_options=None,
             name=api.name,

@@ -26,7 +26,7 @@ from spec_server import clock, credentials, faults, ratelimit
 from spec_server.apis import ApiDefinition
 from spec_server.compiled import Prepared
 from spec_server.errors import ApiError, BadRequest, Forbidden, Unauthorized
-from spec_server.pipeline import security_hook
+from spec_server.pipeline import refuse_nul, security_hook
 
 KEY_PATTERN = re.compile(r"pm_live_[0-9a-f]{64}")
 SESSION_COOKIE = "sb-access-token"
@@ -56,6 +56,8 @@ class Caller:
     # the workspace's row, read with the credential (one query, not two); None when the row
     # is gone, or for a cookie-only operation, which finds its workspace itself
     workspace: Workspace | None = None
+    # query parameters this credential makes irrelevant: a key carries its workspace
+    ignored_parameters: frozenset[str] = frozenset()
 
 
 def envelope(error: ApiError) -> dict:
@@ -77,18 +79,26 @@ def _bearer_token(request) -> str | None:
 # every authenticated request runs one of these lookups: compiled once (see compiled.Prepared).
 # The workspace comes along (an outer join: a key whose row is gone is still a key, and the
 # handler answers 404 Workspace not found)
+# The key's user's membership comes along too: a key works only while its user is a member,
+# and only within the scopes of the member's current role (one statement, as before).
 KEY_BY_DIGEST = Prepared(
-    lambda digest: ApiKey.select(ApiKey, Workspace).join(Workspace, peewee.JOIN.LEFT_OUTER)
-    .where(ApiKey.key_digest == digest), "digest", joined=(Workspace,))
+    lambda digest: ApiKey.select(ApiKey, Workspace, Membership)
+    .join(Workspace, peewee.JOIN.LEFT_OUTER).switch(ApiKey)
+    .join(Membership, peewee.JOIN.LEFT_OUTER,
+          on=(Membership.workspace == ApiKey.workspace) & (Membership.user == ApiKey.user))
+    .where(ApiKey.key_digest == digest), "digest", joined=(Workspace, Membership))
 MEMBERSHIP = Prepared(
     lambda ws, user: Membership.select(Membership, Workspace).join(Workspace, peewee.JOIN.LEFT_OUTER)
     .where((Membership.workspace == ws) & (Membership.user == user)), "workspace", "user", joined=(Workspace,))
 
 
+KEY_IGNORES = frozenset({"workspace_id"})  # a key names its own workspace
+
+
 def caller_from_key(token: str) -> Caller:
     if not KEY_PATTERN.fullmatch(token):
         raise Unauthorized("Invalid API key")
-    key, workspace = KEY_BY_DIGEST.instances(digest=credentials.digest(token)) or (None, None)
+    key, workspace, membership = KEY_BY_DIGEST.instances(digest=credentials.digest(token)) or (None, None, None)
     now = clock.now_ms()
     if key is None and faults.revoked_key_caller(token):  # planted fault hook
         return faults.revoked_key_caller(token)
@@ -96,11 +106,14 @@ def caller_from_key(token: str) -> Caller:
         raise Unauthorized("Invalid API key")
     if key.expires_at is not None and key.expires_at <= now:
         raise Unauthorized("API key has expired")
+    if membership is None:  # the user left or was removed: the key went with the seat
+        raise Unauthorized("API key is no longer valid: its user is not a member of the workspace")
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION_MS:
         ApiKey.update(last_used_at=now).where(ApiKey.id == key.id).execute()
+    scopes = frozenset(key.scopes or ()) & scopes_for_role(membership.role)
     return faults.remember_key(token, Caller(user_id=key.user_id, via="key", workspace_id=key.workspace_id,
-                                             scopes=frozenset(key.scopes or ()), key_id=key.id,
-                                             workspace=workspace))
+                                             scopes=scopes, role=membership.role, key_id=key.id,
+                                             workspace=workspace, ignored_parameters=KEY_IGNORES))
 
 
 def user_from_session(token: str | None) -> str:
@@ -119,6 +132,7 @@ def caller_from_session(request, cookie_only: bool) -> Caller:
     workspace_id = request.query_params.get("workspace_id")
     if not workspace_id:
         raise BadRequest("workspace_id query parameter is required for session authentication")
+    refuse_nul(API, workspace_id)  # read here, before the membership lookup
     membership, workspace = MEMBERSHIP.instances(workspace=workspace_id, user=user_id) or (None, None)
     if membership is None:
         raise Forbidden("Not a member of this workspace")
