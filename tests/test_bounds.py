@@ -263,3 +263,33 @@ def test_nul_in_a_parameter_the_key_makes_irrelevant_does_not_spoil_the_request(
     assert session.status_code == 400 and "NUL" in session.json()["error"]
     read = client.get("/api/v1/intents", params={"status": "draft\x00"}, headers=tenants.pm_headers())
     assert read.status_code == 400 and "NUL" in read.json()["error"]
+
+
+# --- stored text fields ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("field,value", [("title", "t" * 501), ("objective", "o" * 5001),
+                                         ("outcomes", ["x"] * 101), ("outcomes", ["o" * 1001])])
+def test_a_pathmode_field_over_its_limit_is_400_naming_it(client, tenants, field, value):
+    response = client.post("/api/v1/intents", json=_intent_body(tenants, **{field: value}), headers=tenants.pm_headers())
+    assert response.status_code == 400
+    assert list(response.json()["details"]["fieldErrors"]) == [field]
+    assert _intents(client, tenants) == []
+
+
+def test_a_backlex_field_over_its_limit_is_422_naming_it(client, tenants):
+    from tests.backlex.org_helpers import outbox
+    from tests.backlex.project_helpers import org_a
+
+    org = org_a(client, tenants)
+    email = "a" * 250 + "@x.example"
+    response = client.post(f"/api/org/{org['slug']}/invitations", json={"email": email, "role": "viewer"},
+                           cookies=tenants.bx_session())
+    assert response.status_code == 422
+    assert list(response.json()["error"]["details"]["fieldErrors"]) == ["email"]
+    assert outbox() == []
+
+
+def test_limits_are_in_the_served_documents(client):
+    document = client.get("/api/v1/openapi.json").json()
+    title = document["paths"]["/intents"]["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]["title"]
+    assert title["maxLength"] == 500

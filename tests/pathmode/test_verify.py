@@ -240,11 +240,20 @@ def gated_engine():
     return GatedEngine()
 
 
-def test_the_summary_is_read_up_to_its_cap(client, tenants, intent):
+def test_a_summary_over_its_limit_is_400_naming_it_and_stores_nothing(client, tenants, intent):
+    response = verify(client, tenants, intent["id"], {"summary": "x" * (SUMMARY_CHARS + 1)})
+    assert response.status_code == 400
+    assert list(response.json()["details"]["fieldErrors"]) == ["summary"]
+    assert notes(client, tenants, intent["id"]) == []
+
+
+def test_the_engine_reads_the_summary_up_to_its_cap():
+    """Direct callers (and a document without the limit) still cost no more than the cap."""
     filler = "Nothing relevant here. " * (SUMMARY_CHARS // 23 + 1)
     late = filler + "Users can reset password from the login screen."
-    results = verify(client, tenants, intent["id"], {"summary": late}).json()["results"]
-    assert results[0]["status"] == "unclear"  # the deciding sentence lies past the cap
+    item = GradingItem("Users can reset password from the login screen", "outcome")
+    [result] = LocalGradingEngine().grade(GradingRequest((item,), late, ""))["results"]
+    assert result["status"] == "unclear"  # the deciding sentence lies past the cap
 
 
 def test_a_term_counts_in_its_first_passages_only():
