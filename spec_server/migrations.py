@@ -99,11 +99,25 @@ def _leaner_write_indexes(_migrator: SchemaMigrator) -> None:
     database.create_tables([store.OutboxEvent], safe=True)  # the (channel, created_at) index
 
 
+def _domains_claimed_by_verification(_migrator: SchemaMigrator) -> None:
+    """Step 5: a backlex hostname is no longer unique across orgs (a pending claim blocked
+    every other org for ever); only a verified one is (a partial unique index). Stored
+    hostnames are normalised (lower case, no trailing dot) as new ones are."""
+    from handlers.backlex.store import Domain
+
+    if Domain._meta.table_name not in database.get_tables():
+        return  # a schema from before domains: the catch-up creates the table as it is now
+    database.execute_sql("DROP INDEX IF EXISTS bx_domain_hostname")  # the unique one
+    database.execute_sql("UPDATE bx_domain SET hostname = lower(rtrim(hostname, '.'))")
+    database.create_tables([Domain], safe=True)  # the plain and the partial unique index
+
+
 STEPS: list[Step] = [
     Step(1, "baseline", _baseline),
     Step(2, "outcome index as double precision", _outcome_index_double),
     Step(3, "rate events numbered per key", _rate_event_sequence),
     Step(4, "leaner indexes on the write path", _leaner_write_indexes),
+    Step(5, "domains claimed by verification", _domains_claimed_by_verification),
 ]
 
 
