@@ -18,7 +18,8 @@ from conformance.target import SEED_FILE
 BIN = Path(sys.executable).with_name("spec-server")
 # the suite's request volume is far above the documented per-user hourly limits
 UNLIMITED = ",".join(f"{bucket}=1000000000/3600" for bucket in (
-    "intents", "general", "apiKeysRead", "apiKeysWrite", "analyzeCodebase", "invitations", "tokenMinting"))
+    "intents", "general", "apiKeysRead", "apiKeysWrite", "analyzeCodebase", "invitations", "invitationsPerUser",
+    "orgCreation", "tokenMinting"))
 
 
 def free_port() -> int:

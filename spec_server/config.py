@@ -13,7 +13,9 @@ DEFAULT_RATE_LIMITS = {
     "apiKeysWrite": (20, 3600),
     "analyzeCodebase": (30, 86400),
     # backlex (not in its document; see docs/behaviour.md)
-    "invitations": (20, 3600),
+    "invitations": (20, 3600),  # per org
+    "invitationsPerUser": (20, 3600),  # per inviting user, across every org they administer
+    "orgCreation": (10, 3600),  # per user: orgs are free, and each brings its own invitation budget
     "tokenMinting": (10, 3600),
 }
 

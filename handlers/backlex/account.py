@@ -7,7 +7,7 @@ from handlers.backlex._api import current_member, current_org
 from handlers.backlex._slugs import slugify
 from handlers.backlex._views import account_view, org_view, project_summary
 from handlers.backlex.store import Member, Org, Project, User
-from spec_server import clock, context
+from spec_server import clock, context, ratelimit
 from spec_server.db import serialize, write_transaction
 from spec_server.errors import Conflict, Forbidden, NotFound
 
@@ -29,6 +29,8 @@ def post_org(body=None):
     body = body or {}
     caller = context.caller()
     residency = body.get("residency", "global")
+    ratelimit.hit("orgCreation", f"user:{caller.user_id}",
+                  message="Too many organizations created. Please try again later.")
     now = clock.now_ms()
     with write_transaction():
         serialize("org-slugs")

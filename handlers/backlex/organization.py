@@ -135,6 +135,9 @@ def delete_org_member(slug, id_):
 
 
 def _invitation_rate_limit(org: Org) -> None:
+    # per inviting user first (one user with many orgs gets one budget), then per org
+    ratelimit.hit("invitationsPerUser", f"user:{context.caller().user_id}",
+                  message="Too many invitations. Please try again later.")
     ratelimit.hit("invitations", f"org:{org.id}", message="Too many invitations. Please try again later.")
 
 

@@ -176,3 +176,29 @@ def test_invitation_needs_a_valid_email(client, tenants):
     assert response.status_code == 422
     assert "email" in response.json()["error"]["details"]["fieldErrors"]
     assert invite(client, tenants, org, role="owner").status_code == 422
+
+
+def test_invitations_are_rate_limited_per_inviting_user_across_orgs(client, tenants, settings):
+    """A user cannot multiply the per-org budget by creating orgs: their own budget is shared."""
+    settings.rate_limits["invitationsPerUser"] = (3, 60)
+    orgs = [team_org(client, tenants, name=f"Spam {n}") for n in range(2)]
+    for org in orgs:
+        set_plan(org, "max")
+    sent = [invite(client, tenants, orgs[n % 2], email=f"v{n}@x.example").status_code for n in range(3)]
+    assert sent == [201, 201, 201]
+    limited = invite(client, tenants, orgs[1], email="v3@x.example")
+    assert limited.status_code == 429 and limited.json()["error"]["code"] == "RATE_LIMITED"
+    assert int(limited.headers["Retry-After"]) <= 60
+    assert len(outbox()) == 3 and outbox("v3@x.example") == []
+
+
+def test_org_creation_is_rate_limited_per_user(client, tenants, settings):
+    settings.rate_limits["orgCreation"] = (2, 3600)
+    owner = tenants.bx_session()
+    assert [client.post("/api/org", json={"name": f"Org {n}"}, cookies=owner).status_code for n in range(2)] == [201, 201]
+    limited = client.post("/api/org", json={"name": "Org 3"}, cookies=owner)
+    assert limited.status_code == 429 and limited.json()["error"]["code"] == "RATE_LIMITED"
+    assert limited.json()["error"]["message"] == "Too many organizations created. Please try again later."
+    assert [o["name"] for o in client.get("/api/orgs", cookies=owner).json()["orgs"]] == ["Org 0", "Org 1"]
+    other = client.post("/api/org", json={"name": "Theirs"}, cookies=tenants.bx_session("owner@b.example"))
+    assert other.status_code == 201  # the budget is per user
