@@ -7,6 +7,7 @@ from handlers.backlex import (
     _billing,
     _events,
     _invitations,
+    _mail,
     _notifications,  # noqa: F401  (subscribes notifications to audit events)
     _plans,
     _usage,
@@ -127,6 +128,8 @@ def delete_org_member(slug, id_):
             raise Forbidden("Only an owner can remove an owner")
         _keep_an_owner(org, member)
         Member.delete().where(Member.id == member.id).execute()
+        if member.status == "pending":
+            _mail.redact_invitations(org.id, member.email)  # the token dies with the seat
         action = ("invitation.revoked" if member.status == "pending"
                   else "member.left" if leaving else "member.removed")
         _events.record(org, action, target_type="member", target_id=member.id,

@@ -44,11 +44,35 @@ def test_outbox_command_prints_messages_as_json(client, tenants, capsys, monkeyp
     invite(client, tenants, org)
     url = current_database_url()
     monkeypatch.setenv("DATABASE_URL", url)  # the command sets it; restore it afterwards
+    token = token_for("outsider@c.example")
     assert cli.main(["outbox", "--database", url, "--json"]) == 0
     messages = json.loads(capsys.readouterr().out)
     [message] = [m for m in messages if m["to"] == "outsider@c.example"]
     assert set(message) >= {"to", "subject", "body", "createdAt", "token"}
-    assert message["token"] == token_for("outsider@c.example")
+    assert message["token"] == token
+    # delivered once: from then on the store keeps no readable token, and a second run shows none
+    [stored] = outbox("outsider@c.example")
+    assert stored.token is None and token not in stored.body and f"inv_…{token[-4:]}" in stored.body
+    assert stored.delivered_at is not None
+    assert cli.main(["outbox", "--database", url, "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert token not in json.dumps(again) and "token" not in again[0]
+    # the token still works: it was delivered, not revoked
+    assert accept(client, tenants, token).status_code == 200
+
+
+def test_a_dead_token_is_redacted_from_the_outbox(client, tenants):
+    org = team_org(client, tenants)
+    invite(client, tenants, org)
+    first = token_for("outsider@c.example")
+    seat = member_id(org, "outsider@c.example")
+    client.post(f"/api/org/{org['slug']}/members/{seat}/resend", cookies=tenants.bx_session())
+    second = token_for("outsider@c.example")
+    old, new = outbox("outsider@c.example")
+    assert old.token is None and first not in old.body  # superseded by the resend
+    assert new.token == second
+    assert accept(client, tenants, second).status_code == 200
+    assert all(m.token is None and second not in m.body for m in outbox("outsider@c.example"))
 
 
 def test_accept_seats_the_user_with_the_invited_role(client, tenants):
