@@ -19,7 +19,17 @@ from connexion.middleware import MiddlewarePosition
 from starlette.exceptions import HTTPException
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
-from spec_server import bounds, config, connexion_tuning, db, errors, jsonio, migrations, responses
+from spec_server import (
+    bounds,
+    config,
+    connexion_tuning,
+    db,
+    engine_pool,
+    errors,
+    jsonio,
+    migrations,
+    responses,
+)
 from spec_server.apis import ApiDefinition
 from spec_server.pipeline import SECURITY_MAP, load_handler, resolver
 from spec_server.validation import body_validator, parameter_validator
@@ -124,6 +134,7 @@ def create_app(settings: config.Settings | None = None):
         )
     # inside the exception middleware, before routing: a body is bounded before anything reads it
     app.add_middleware(bounds.BodyLimits, position=MiddlewarePosition.BEFORE_SWAGGER)
+    app.add_middleware(engine_pool.ReleaseSlots, position=MiddlewarePosition.BEFORE_SWAGGER)
     handle = error_handler(apis)
     for kind in (ProblemException, HTTPException, errors.ApiError, Exception, 404, 405):
         app.add_error_handler(kind, handle)

@@ -38,7 +38,8 @@ class EngineBusy(Unavailable):
     """503: the engine pool cannot take this call now; Retry-After says when to try again."""
 
     def __init__(self, message: str):
-        super().__init__(message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        # the connection closes: a refused call's body (up to MAX_BODY_BYTES) is never read
+        super().__init__(message, headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Connection": "close"})
 
 
 class EnginePool:
@@ -55,9 +56,17 @@ class EnginePool:
                 self._executor = concurrent.futures.ThreadPoolExecutor(self.threads, "spec-server-engine")
             return self._executor
 
-    def run(self, tenant: str, function, /, *args):
-        """``function(*args)`` on the pool for ``tenant``; its answer, or EngineBusy."""
+    def reserve(self, tenant: str) -> Slot:
+        """Admit one call of ``tenant`` now (or EngineBusy); the slot is held until released."""
         self._admit(tenant)
+        return Slot(self, tenant)
+
+    def run(self, tenant: str, function, /, *args, slot: Slot | None = None):
+        """``function(*args)`` on the pool for ``tenant`` (in ``slot``, when the request holds
+        one, else admitted here); its answer, or EngineBusy."""
+        own = slot is None or slot.pool is not self
+        if own:
+            self._admit(tenant)
         try:
             future = self.executor().submit(contextvars.copy_context().run, function, *args)
             try:
@@ -66,14 +75,18 @@ class EnginePool:
                 future.cancel()  # a queued call never starts; a running one finishes unread
                 raise EngineBusy(f"The engine did not answer within {self.timeout:g} s") from None
         finally:
-            self._release(tenant)
+            if own:
+                self._release(tenant)
+
+    def _refusal(self, tenant: str) -> None:
+        if self._by_tenant.get(tenant, 0) >= self.per_tenant:
+            raise EngineBusy("This workspace already has a verification running; try again shortly")
+        if self._total >= self.capacity:
+            raise EngineBusy("The verification engine is busy; try again shortly")
 
     def _admit(self, tenant: str) -> None:
         with self._lock:
-            if self._by_tenant.get(tenant, 0) >= self.per_tenant:
-                raise EngineBusy("This workspace already has a verification running; try again shortly")
-            if self._total >= self.capacity:
-                raise EngineBusy("The verification engine is busy; try again shortly")
+            self._refusal(tenant)
             self._by_tenant[tenant] = self._by_tenant.get(tenant, 0) + 1
             self._total += 1
 
@@ -87,8 +100,56 @@ class EnginePool:
                 del self._by_tenant[tenant]
 
 
+class Slot:
+    """One admitted call of a tenant, released once."""
+
+    def __init__(self, pool: EnginePool, tenant: str):
+        self.pool, self.tenant, self._held = pool, tenant, True
+
+    def release(self) -> None:
+        with self.pool._lock:
+            held, self._held = self._held, False
+        if held:
+            self.pool._release(self.tenant)
+
+
 POOL = EnginePool(ENGINE_THREADS, ENGINE_CALLS_PER_TENANT, ENGINE_QUEUE, ENGINE_TIMEOUT)
+SCOPE_KEY = "spec_server.engine"
 
 
-def run(tenant: str, function, /, *args):
-    return POOL.run(tenant, function, *args)
+def run(tenant: str, function, /, *args, slot: Slot | None = None):
+    return POOL.run(tenant, function, *args, slot=slot)
+
+
+def hold_for_request(scope, tenant: str) -> Slot | None:
+    """Admit ``tenant``'s call in the security step, before the request body is read: a
+    refused flood then costs no reading or parsing (and its connection closes). The slot is
+    released when the request ends (``ReleaseSlots``); without that middleware, at once (the
+    handler then admits the call itself)."""
+    slot = POOL.reserve(tenant)
+    holder = (scope.get("extensions") or {}).get(SCOPE_KEY)
+    if holder is None:
+        slot.release()
+        return None
+    holder["slot"] = slot
+    return slot
+
+
+class ReleaseSlots:
+    """ASGI middleware: a slot the security step took is released when its request ends,
+    however it ends (an answer, a 4xx before the handler, a disconnect)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        holder: dict = {}
+        scope.setdefault("extensions", {})[SCOPE_KEY] = holder  # inner copies of scope share it
+        try:
+            return await self.app(scope, receive, send)
+        finally:
+            slot = holder.pop("slot", None)
+            if slot is not None:
+                slot.release()

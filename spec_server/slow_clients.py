@@ -39,22 +39,46 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         super().connection_made(transport)
         self._start_head()
 
+    parsed_head = 0  # bytes of the current head's URL and headers, as the parser hands them over
+
     def data_received(self, data: bytes) -> None:
         if self.head_bytes is not None:
             self.head_bytes += len(data)
-            if self.head_bytes > settings().max_header_bytes:
-                return self._refuse(TOO_LARGE, f"request head over {settings().max_header_bytes} bytes")
-        super().data_received(data)
+        super().data_received(data)  # may complete the head (head_bytes None): the rest was body
+        limit = settings().max_header_bytes
+        unfinished_too_long = self.head_bytes is not None and self.head_bytes > limit
+        if unfinished_too_long or self.parsed_head > limit:
+            self._refuse(TOO_LARGE, f"request head over {limit} bytes")
+
+    def on_url(self, url: bytes) -> None:
+        self.parsed_head += len(url)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.parsed_head += len(name) + len(value) + 4  # ": " and CRLF
+        super().on_header(name, value)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         if self.head_bytes is None:  # a later request on a kept-alive connection
             self._start_head()
 
+    refused = False  # the connection was answered and closed: the parser's later callbacks do nothing
+
     def on_headers_complete(self) -> None:
         self._stop_head()
         self.head_bytes = None
+        if self.parsed_head > settings().max_header_bytes:  # never start a request with such a head
+            return self._refuse(TOO_LARGE, f"request head over {settings().max_header_bytes} bytes")
         super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self.refused:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if not self.refused:
+            super().on_message_complete()
 
     def connection_lost(self, exc) -> None:
         self._stop_head()
@@ -62,7 +86,7 @@ class BoundedHeadProtocol(HttpToolsProtocol):
 
     def _start_head(self) -> None:
         self._stop_head()
-        self.head_bytes = 0
+        self.head_bytes = self.parsed_head = 0
         self.head_deadline = self.loop.call_later(settings().header_read_timeout, self._head_too_slow)
 
     def _stop_head(self) -> None:
@@ -76,8 +100,9 @@ class BoundedHeadProtocol(HttpToolsProtocol):
 
     def _refuse(self, answer: bytes, why: str) -> None:
         self._stop_head()
-        if self.transport.is_closing():
+        if self.refused or self.transport.is_closing():
             return
+        self.refused = True
         peer = f"{self.client[0]}:{self.client[1]}" if self.client else "?"
         log.warning("closed a connection from %s: %s", peer, why)
         self.transport.write(answer)

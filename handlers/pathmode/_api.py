@@ -14,6 +14,7 @@ The security step (``authorize``) runs before request validation, in this order:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ import peewee
 from generated.pathmode import OPENAPI_PATH
 from generated.pathmode.operations import BY_ID
 from handlers.pathmode.store import ApiKey, Membership, Session, Workspace
-from spec_server import clock, credentials, faults, ratelimit
+from spec_server import clock, credentials, engine_pool, faults, ratelimit
 from spec_server.apis import ApiDefinition
 from spec_server.compiled import Prepared
 from spec_server.errors import ApiError, BadRequest, Forbidden, Unauthorized
@@ -31,6 +32,7 @@ from spec_server.pipeline import refuse_nul, security_hook
 KEY_PATTERN = re.compile(r"pm_live_[0-9a-f]{64}")
 SESSION_COOKIE = "sb-access-token"
 LAST_USED_RESOLUTION_MS = 60_000  # lastUsedAt is refreshed at most once a minute per key
+ENGINE_OPERATIONS = frozenset({"post_intents_id_verify"})  # they wait on spec_server.engine_pool
 
 ROLE_SCOPES = {
     "owner": frozenset({"read", "write", "admin"}),
@@ -58,6 +60,7 @@ class Caller:
     workspace: Workspace | None = None
     # query parameters this credential makes irrelevant: a key carries its workspace
     ignored_parameters: frozenset[str] = frozenset()
+    engine_slot: object | None = None  # engine_pool.Slot held for this request (verify)
 
 
 def envelope(error: ApiError) -> dict:
@@ -160,6 +163,8 @@ def authorize(operation, request) -> Caller:
     bucket = rate_bucket(operation.rate_limit)
     if bucket and bucket != "analyzeCodebase":  # that one is per workspace, in its handler
         ratelimit.hit(bucket, f"user:{caller.user_id}")
+    if operation.operation_id in ENGINE_OPERATIONS:  # a busy engine refuses before the body is read
+        caller = dataclasses.replace(caller, engine_slot=engine_pool.hold_for_request(request.scope, caller.workspace_id))
     return caller
 
 

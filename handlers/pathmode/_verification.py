@@ -64,7 +64,7 @@ def verify_intent(intent: Intent, body: dict):
     request = GradingRequest(grading_items(intent), summary, code_changes[:CODE_CHARS])
     try:
         # on the engines' own pool, one call per workspace at a time (busy: 503 + Retry-After)
-        graded = engine_pool.run(intent.workspace_id, grading_engine().grade, request)
+        graded = engine_pool.run(intent.workspace_id, grading_engine().grade, request, slot=caller().engine_slot)
         if not isinstance(graded, dict):
             raise EngineError("the engine's answer is not an object")
         results = checked(graded.get("results"))

@@ -323,3 +323,22 @@ def test_verify_waits_apart_from_the_request_threads():
     from spec_server import offload
 
     assert offload.runner_for(intents.post_intents_id_verify) is offload.run_apart
+
+
+def test_the_slot_taken_before_the_body_is_read_is_given_back_however_the_request_ends(client, tenants, intent):
+    for _ in range(3):  # refused by the schema after the security step took the workspace's slot
+        assert verify(client, tenants, intent["id"], {"codeChanges": "no summary"}).status_code == 400
+    assert verify(client, tenants, "00000000-0000-4000-8000-000000000000", {"summary": "x"}).status_code == 404
+    assert verify(client, tenants, intent["id"], {"summary": "Added a reset link"}).status_code == 200
+    assert engine_pool.POOL._total == 0 and engine_pool.POOL._by_tenant == {}
+
+
+def test_a_refused_call_closes_its_connection_unread(client, tenants, intent, monkeypatch):
+    monkeypatch.setattr(engine_pool, "POOL", engine_pool.EnginePool(1, 1, 0, 30))
+    slot = engine_pool.POOL.reserve(tenants.pm_workspace_id())  # the workspace's call is in flight
+    try:
+        refused = verify(client, tenants, intent["id"], {"summary": "Added a reset link"})
+    finally:
+        slot.release()
+    assert refused.status_code == 503 and refused.headers["connection"] == "close"
+    assert notes(client, tenants, intent["id"]) == []

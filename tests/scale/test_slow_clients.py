@@ -86,3 +86,26 @@ def test_a_kept_alive_connection_is_bounded_on_its_next_request_too(server):
     sock.sendall(b"GET /api/v1/workspace HTTP/1.1\r\nHost: x\r\n")  # the next head never ends
     assert _read_all(sock).startswith(b"HTTP/1.1 408 ")
     sock.close()
+
+
+def test_a_large_body_sent_with_its_head_is_not_counted_as_head(server):
+    """The head and the start of the body often arrive in one read: only the head counts."""
+    key = server.tenants.pm_key()
+    body = b'{"title": "t", "objective": "' + b"o" * 4000 + b'", "productId": "nope"}'
+    response = httpx.post(f"{server.url}/api/v1/intents", content=body,
+                          headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    assert response.status_code == 404  # the body was read (no such product), not refused as a 431
+
+
+def test_an_oversized_head_never_starts_its_request(server):
+    key = server.tenants.pm_key()
+    product = server.tenants.pm_product_id()
+    body = ('{"title": "Big head", "objective": "o", "productId": "%s"}' % product).encode()  # noqa: UP031
+    sock = _connect(server)
+    sock.sendall(b"POST /api/v1/intents HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Pad: "
+                 + b"p" * 8192 + b"\r\nAuthorization: Bearer " + key.encode()
+                 + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    assert _read_all(sock).startswith(b"HTTP/1.1 431 ")
+    sock.close()
+    listed = httpx.get(f"{server.url}/api/v1/intents", headers={"Authorization": f"Bearer {key}"})
+    assert "Big head" not in listed.text
