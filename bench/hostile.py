@@ -14,7 +14,9 @@ rules). The phases:
    workspace every 10 ms: B's p50/p99, A's answers by status, RSS at the end;
 3. body flood: four concurrent 50 MB bodies with Content-Length, four chunked ones, and 200
    connections that send their head slowly: answers by status, closed connections;
-4. settle: RSS 5 s and 15 s later, against idle (target: within 20%).
+4. settle: RSS 5 s and 15 s later, against idle (target: within 20%);
+
+phases 2-4 run ``--rounds`` times (default 2): a second round shows whether memory keeps growing.
 """
 
 from __future__ import annotations
@@ -199,10 +201,54 @@ def big_intent(base: str, key: str, product: str) -> str:
     return response.json()["id"]
 
 
+def abuse_round(base: str, key_a: str, key_b: str, intent: str, args, pid: int, idle: float, say) -> None:
+    """One verify flood, the large bodies and the slow heads, then the RSS once it settles."""
+    # the flooders run in processes of their own: in this one their GIL turns would
+    # delay the reader's own requests and be counted as the server's latency
+    context = multiprocessing.get_context("fork")
+    stop, results = context.Event(), context.Queue()
+    flooders = [context.Process(target=flooder, args=(base, key_a, intent, stop, results))
+                for _ in range(args.flooders)]
+    for each in flooders:
+        each.start()
+    time.sleep(1)
+    during = timed_reads(base, key_b, args.duration)
+    peak = rss_mb(pid)
+    stop.set()
+    statuses = Counter()
+    for _ in flooders:
+        statuses.update(results.get(timeout=180))
+    for each in flooders:
+        each.join()
+    say(f"during the verify flood: tenant B p50 {statistics.median(during):.1f} ms, "
+        f"p99 {percentile(during, 0.99):.1f} ms, max {max(during):.1f} ms ({len(during)} reads; target p99 < 100 ms)")
+    say(f"tenant A's verify answers: {dict(sorted(statuses.items()))}; RSS at the end {peak:.0f} MB")
+
+    answers: list = []
+    bodies = [threading.Thread(target=lambda c=chunked: answers.append(big_body(base, key_a, c)))
+              for chunked in (False, False, False, False, True, True, True, True)]
+    for thread in bodies:
+        thread.start()
+    for thread in bodies:
+        thread.join()
+    after_bodies = rss_mb(pid)
+    say(f"4 × 50 MB bodies with Content-Length and 4 chunked: answers {sorted(answers)} "
+        f"(0: closed while sending); RSS {after_bodies:.0f} MB")
+    closed, count = slow_heads(base, 200, 3)
+    say(f"200 slow request heads (HEADER_READ_TIMEOUT=2): {closed} of {count} answered 408 and closed within 3 s")
+    time.sleep(5)
+    soon = rss_mb(pid)
+    time.sleep(10)  # anyio's idle threads leave after 10 s
+    settled = rss_mb(pid)
+    say(f"RSS 5 s later {soon:.0f} MB = {soon / idle:.2f} × idle; 15 s later {settled:.0f} MB = "
+        f"{settled / idle:.2f} × idle (target ≤ 1.20)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=20)
     parser.add_argument("--flooders", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=2, help="abuse rounds (a second shows whether memory keeps growing)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1:
@@ -227,45 +273,9 @@ def main(argv: list[str] | None = None) -> int:
             say(f"idle RSS {idle:.0f} MB; tenant B GET /api/v1/workspace alone: p50 {statistics.median(alone):.1f} ms, "
                 f"p99 {percentile(alone, 0.99):.1f} ms ({len(alone)} reads)")
 
-            # the flooders run in processes of their own: in this one their GIL turns would
-            # delay the reader's own requests and be counted as the server's latency
-            context = multiprocessing.get_context("fork")
-            stop, results = context.Event(), context.Queue()
-            flooders = [context.Process(target=flooder, args=(base, key_a, intent, stop, results))
-                        for _ in range(args.flooders)]
-            for each in flooders:
-                each.start()
-            time.sleep(1)
-            during = timed_reads(base, key_b, args.duration)
-            peak = rss_mb(process.pid)
-            stop.set()
-            statuses = Counter()
-            for _ in flooders:
-                statuses.update(results.get(timeout=180))
-            for each in flooders:
-                each.join()
-            say(f"during the verify flood: tenant B p50 {statistics.median(during):.1f} ms, "
-                f"p99 {percentile(during, 0.99):.1f} ms, max {max(during):.1f} ms ({len(during)} reads; target p99 < 100 ms)")
-            say(f"tenant A's verify answers: {dict(sorted(statuses.items()))}; RSS at the end {peak:.0f} MB")
-
-            answers: list = []
-            bodies = [threading.Thread(target=lambda c=chunked: answers.append(big_body(base, key_a, c)))
-                      for chunked in (False, False, False, False, True, True, True, True)]
-            for thread in bodies:
-                thread.start()
-            for thread in bodies:
-                thread.join()
-            after_bodies = rss_mb(process.pid)
-            say(f"4 × 50 MB bodies with Content-Length and 4 chunked: answers {sorted(answers)} "
-                f"(0: closed while sending); RSS {after_bodies:.0f} MB")
-            closed, count = slow_heads(base, 200, 3)
-            say(f"200 slow request heads (HEADER_READ_TIMEOUT=2): {closed} of {count} answered 408 and closed within 3 s")
-            time.sleep(5)
-            soon = rss_mb(process.pid)
-            time.sleep(10)  # anyio's idle threads leave after 10 s
-            settled = rss_mb(process.pid)
-            say(f"RSS 5 s later {soon:.0f} MB = {soon / idle:.2f} × idle; 15 s later {settled:.0f} MB = "
-                f"{settled / idle:.2f} × idle (target ≤ 1.20)")
+            for round_number in range(1, args.rounds + 1):
+                say(f"round {round_number}:")
+                abuse_round(base, key_a, key_b, intent, args, process.pid, idle, say)
         finally:
             process.terminate()
             process.wait(20)
