@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from conformance import bounds
 from conformance.plugin import ApiPlugin, CredentialsMissing
 from conformance.runner import ApiResult, Profile, load_schema, run_api
 from conformance.target import Target
@@ -30,6 +31,7 @@ def run(target: Target, plugins: list[ApiPlugin], profile: Profile | None = None
         schema = load_schema(plugin, target, profile)
         result = ApiResult(plugin.name)
         result.skipped.extend(plugin.checks(target, schema, result, profile.allow_501))
+        bounds.body_limit(target, schema, result)
         passes = plugin.passes()
         for scheme in passes[:1] if first_scheme_only else passes:  # every scheme the operations accept
             progress(f"[{plugin.name}] schemathesis phases with {scheme}")

@@ -17,6 +17,7 @@ EXPECTED = {
     "cross-tenant": (None, {"tenant_isolation"}),
     "accept-invalid": (None, {"negative_data_rejection", "not_a_server_error"}),
     "revoked-key": ("GET /workspace", {"key_revocation"}),
+    "no-body-limit": (None, {"body_limit"}),
 }
 
 # a short run is enough to show each fault; Pathmode hosts every hook

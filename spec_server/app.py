@@ -17,14 +17,26 @@ import logging
 import connexion
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionResponse
+from connexion.middleware import MiddlewarePosition
 from starlette.exceptions import HTTPException
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
 from spec_server import apis as api_registry
-from spec_server import config, connexion_tuning, db, errors, handler_check, jsonio, migrations, responses
+from spec_server import (
+    bounds,
+    config,
+    connexion_tuning,
+    db,
+    engine_pool,
+    errors,
+    handler_check,
+    jsonio,
+    migrations,
+    responses,
+)
 from spec_server.apis import ApiDefinition
 from spec_server.pipeline import SECURITY_MAP, resolver
-from spec_server.validation import body_validator
+from spec_server.validation import body_validator, parameter_validator
 
 log = logging.getLogger(__name__)
 
@@ -133,10 +145,14 @@ def create_app(settings: config.Settings | None = None):
             security_map=SECURITY_MAP,
             validate_responses=settings.validate_responses,
             validator_map={"body": {"application/json": body_validator(api.schema_error_status)},
+                           "parameter": parameter_validator(api.schema_error_status),
                            "response": responses.response_validators()},
             swagger_ui_options=None,
             name=api.name,
         )
+    # inside the exception middleware, before routing: a body is bounded before anything reads it
+    app.add_middleware(bounds.BodyLimits, position=MiddlewarePosition.BEFORE_SWAGGER)
+    app.add_middleware(engine_pool.ReleaseSlots, position=MiddlewarePosition.BEFORE_SWAGGER)
     handle = error_handler(apis)
     for kind in (ProblemException, HTTPException, errors.ApiError, Exception, 404, 405):
         app.add_error_handler(kind, handle)

@@ -39,6 +39,15 @@ class Settings:
     plan_limits: defaultdict[str, dict[str, int | None]] = field(default_factory=lambda: defaultdict(dict))
     faults: frozenset[str] = frozenset()  # planted faults, to prove the conformance suite fails
     apis: str = "all"  # all, or the name of the one API to serve
+    # request bounds (README "Hostile input"): a body over max_body_bytes is 413, unread; a
+    # body not received within body_read_timeout seconds is 408
+    max_body_bytes: int = 1024 * 1024
+    body_read_timeout: float = 30.0
+    # the request head (slow_clients.py): complete within header_read_timeout seconds, at
+    # most max_header_bytes; an idle kept-alive connection closes after keep_alive_timeout
+    header_read_timeout: float = 10.0
+    max_header_bytes: int = 64 * 1024
+    keep_alive_timeout: float = 5.0
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -50,6 +59,11 @@ class Settings:
             public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
             faults=frozenset(filter(None, env.get("SPEC_SERVER_FAULTS", "").split(","))),
             apis=env.get("SPEC_SERVER_APIS", "all"),
+            max_body_bytes=int(env.get("MAX_BODY_BYTES", str(1024 * 1024))),
+            body_read_timeout=float(env.get("BODY_READ_TIMEOUT", "30")),
+            header_read_timeout=float(env.get("HEADER_READ_TIMEOUT", "10")),
+            max_header_bytes=int(env.get("MAX_HEADER_BYTES", str(64 * 1024))),
+            keep_alive_timeout=float(env.get("KEEP_ALIVE_TIMEOUT", "5")),
         )
         settings.rate_limits.update(_parse_limits(env.get("RATE_LIMITS", "")))
         settings.plan_limits = _parse_plan_limits(env.get("PLAN_LIMITS", ""))

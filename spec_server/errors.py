@@ -6,7 +6,9 @@
     ├── Forbidden             403  valid credentials, not allowed
     ├── NotFound              404  unknown, or not visible to the caller
     ├── MethodNotAllowed      405  path exists, method does not
+    ├── RequestTimeout        408  the client sent its body too slowly
     ├── Conflict              409  state forbids the change (duplicate, wrong lifecycle state)
+    ├── PayloadTooLarge       413  a request body over the limit
     ├── UnsupportedMediaType  415  a body that is not JSON
     ├── Unprocessable         422  well-formed but invalid (backlex VALIDATION, Pathmode readiness)
     ├── RateLimited           429  over a rate limit; carries Retry-After
@@ -69,10 +71,22 @@ class MethodNotAllowed(ApiError):
     status_code, code = 405, "METHOD_NOT_ALLOWED"
 
 
+class RequestTimeout(ApiError):
+    """408: the request body did not arrive in time."""
+
+    status_code, code = 408, "REQUEST_TIMEOUT"
+
+
 class Conflict(ApiError):
     """409: the current state forbids the change."""
 
     status_code, code = 409, "CONFLICT"
+
+
+class PayloadTooLarge(ApiError):
+    """413: a request body over the limit (read no further)."""
+
+    status_code, code = 413, "PAYLOAD_TOO_LARGE"
 
 
 class UnsupportedMediaType(ApiError):
@@ -121,8 +135,8 @@ class Unavailable(ApiError):
 
 BY_STATUS: dict[int, type[ApiError]] = {
     cls.status_code: cls
-    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,
-                UnsupportedMediaType, Unprocessable, RateLimited, InternalError, NotImplementedYet,
+    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, RequestTimeout, Conflict,
+                PayloadTooLarge, UnsupportedMediaType, Unprocessable, RateLimited, InternalError, NotImplementedYet,
                 Unavailable)
 }
 

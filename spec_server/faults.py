@@ -11,13 +11,15 @@ Each is hooked into shared code by a one-line call named after the fault:
 | ``cross-tenant`` | an intent is found by id in any workspace | ``_common.intent_in_workspace`` |
 | ``accept-invalid`` | a request body breaking the schema is accepted | ``validation.body_validator`` |
 | ``revoked-key`` | an API key keeps working after it is revoked (stale auth cache) | ``_api.caller_from_key`` |
+| ``no-body-limit`` | request bodies are read whatever their size or pace | ``bounds.BodyLimits`` |
 """
 
 from __future__ import annotations
 
 from spec_server.config import settings
 
-ALL = ("wrong-status", "missing-field", "edge-500", "cross-tenant", "accept-invalid", "revoked-key")
+ALL = ("wrong-status", "missing-field", "edge-500", "cross-tenant", "accept-invalid", "revoked-key",
+       "no-body-limit")
 
 # operations the response faults touch: finished handlers with a 200 JSON object body
 WRONG_STATUS_OPERATIONS = {"get_workspace", "get_account"}

@@ -56,7 +56,85 @@ def loads(text: str | bytes):
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
+        pass
+    try:
         return json.loads(text)  # NaN and Infinity, which json writes and orjson refuses
+    except RecursionError:  # deeper than orjson's 1,024 levels
+        raise UnreadableJson(f"nested deeper than {MAX_DEPTH} levels") from None
+
+
+# --- request bodies ---------------------------------------------------------------------
+# A body is JSON a client wrote; its values then reach validators, the store and responses.
+# Two kinds of JSON that parse are refused before any of them sees it, and one is settled:
+
+MAX_DEPTH = 32  # the documents nest 4 deep; validators and encoders recurse (~400 levels: a 500)
+EXACT_INTEGERS = 2**53  # floats up to here hold every integer exactly
+
+
+class UnreadableJson(ValueError):
+    """JSON that parses but that no part of the server can take (the reason is ``msg``)."""
+
+    def __init__(self, msg: str):
+        super().__init__(msg)
+        self.msg = msg
+
+
+def request_value(text: str | bytes) -> tuple[object, bool]:
+    """A request body's value, and whether it was settled (an integral float made an int): lone surrogates (``"\\ud800"``, which no UTF-8 encoder
+    accepts) and nesting deeper than ``MAX_DEPTH`` raise ``UnreadableJson``; a number with
+    an integral value (``5.0``) becomes an int, as JSON Schema 2020-12 (OpenAPI 3.1) reads it,
+    so an ``integer`` field accepts it and stores and answers an integer."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        value = loads(text)  # raises ValueError when it is not JSON at all
+        if _has_lone_surrogate(value):  # orjson refuses them, json does not
+            raise UnreadableJson("text holds a lone UTF-16 surrogate (\\ud800-\\udfff)") from None
+    return settle(value)
+
+
+def settle(value) -> tuple[object, bool]:
+    """Integral floats to ints, in place (and whether there was one); ``UnreadableJson`` past
+    ``MAX_DEPTH`` levels. One walk without recursion, whatever the depth."""
+    if type(value) is float:
+        return _integral(value), _integral(value) is not value
+    if type(value) not in (dict, list):
+        return value, False
+    changed = False
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise UnreadableJson(f"nested deeper than {MAX_DEPTH} levels")
+        for key, item in (node.items() if type(node) is dict else enumerate(node)):
+            kind = type(item)
+            if kind is float:
+                node[key] = _integral(item)
+                changed = changed or node[key] is not item
+            elif kind is dict or kind is list:
+                stack.append((item, depth + 1))
+    return value, changed
+
+
+def _integral(number: float):
+    return int(number) if number.is_integer() and abs(number) <= EXACT_INTEGERS else number
+
+
+def _has_lone_surrogate(value) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if type(node) is str:
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif type(node) is dict:
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif type(node) is list:
+            stack.extend(node)
+    return False
 
 
 def fragment(value) -> Fragment:

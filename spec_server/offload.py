@@ -55,8 +55,16 @@ def waits_on_the_network(handler):
     return handler
 
 
+def waits_on_an_engine(handler):
+    """Marks a handler that hands CPU-heavy work to ``engine_pool`` and waits for it: it
+    waits in anyio's threads too, so an engine that is busy never holds a request thread."""
+    handler.waits_on_the_network = True  # the same treatment: it waits on something slow
+    return handler
+
+
 def runner_for(handler):
-    """How a handler is run under AsyncApp: ``run_apart`` when it waits on the network, else ``run``."""
+    """How a handler is run under AsyncApp: ``run_apart`` when it waits on the network (or
+    an engine), else ``run``."""
     return run_apart if getattr(handler, "waits_on_the_network", False) else run
 
 

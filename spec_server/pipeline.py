@@ -96,7 +96,8 @@ def wrap(api: ApiDefinition, operation, function, *, asynchronous: bool = False)
         state = context.RequestState(api.name, operation, token_info.get("caller"), {})
         token = context.enter(state)
         try:
-            refuse_nul(api, kwargs)
+            ignored = getattr(state.caller, "ignored_parameters", ())
+            refuse_nul(api, {name: value for name, value in kwargs.items() if name not in ignored} if ignored else kwargs)
             with db.connection():
                 if api.before_handler:
                     api.before_handler(operation, kwargs)
@@ -139,9 +140,13 @@ def security_hook(api: ApiDefinition):
 
     def authorize(request, required_scopes):
         operation_id = request.scope.get("extensions", {}).get(ROUTING, {}).get("operation_id")
-        refuse_nul(api, list(request.query_params.values()), request.path_params, request.cookies)
+        refuse_nul(api, request.path_params)
         with db.connection():
             caller = api.authorize(api.operations[operation_id], request)
+        # a query parameter the credential makes irrelevant (Pathmode's workspace_id beside a
+        # key) is never read, so it cannot spoil the request; one the step read is checked there
+        ignored = getattr(caller, "ignored_parameters", ())
+        refuse_nul(api, [value for name, value in request.query_params.items() if name not in ignored])
         # scopes are the API's step to check (it raised if they fail); an OAuth2 scheme's
         # connexion handler then compares them again, and finds them granted
         return {"sub": None, "caller": caller, "scope": list(required_scopes or ())}

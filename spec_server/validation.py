@@ -11,14 +11,18 @@ framework ever hands a handler raw bytes.
 from __future__ import annotations
 
 import json
+import logging
 
 import jsonschema_rs
 from connexion.json_schema import Draft4RequestValidator
-from connexion.validators import JSONRequestBodyValidator
-from jsonschema import Draft4Validator
+from connexion.utils import is_null, is_nullable
+from connexion.validators import JSONRequestBodyValidator, ParameterValidator
+from jsonschema import Draft4Validator, ValidationError
 from starlette.datastructures import MutableHeaders
 
 from spec_server import errors, faults, jsonio
+
+log = logging.getLogger(__name__)
 
 _NO_BODY = object()
 
@@ -101,6 +105,14 @@ def body_validator(schema_error_status: int, required_message: str = "Request bo
     """A connexion body-validator class answering in one API's terms."""
 
     class BodyValidator(JSONRequestBodyValidator):
+        _settled = False  # the parsed body differs from its text (``5.0`` read as ``5``)
+
+        @property
+        def MUTABLE_VALIDATION(self):  # noqa: N802 - connexion's name
+            # connexion then hands the handler the body as parsed here, re-encoded; otherwise
+            # the bytes as they came (the handler's framework parses them again)
+            return self._settled
+
         async def wrap_receive(self, receive, *, scope):
             headers = MutableHeaders(scope=scope)
             if "content-type" not in headers:
@@ -117,7 +129,11 @@ def body_validator(schema_error_status: int, required_message: str = "Request bo
             if not text.strip():
                 return _NO_BODY  # unlike a JSON null, which is a body (and rarely a valid one)
             try:
-                return jsonio.loads(text)
+                value, self._settled = jsonio.request_value(text)
+                return value
+            except jsonio.UnreadableJson as exc:  # hostile more often than not: one line, no traceback
+                log.warning("refused a request body to %s: %s", scope.get("path"), exc.msg)
+                raise errors.BadRequest(f"Malformed JSON: {exc.msg}") from None
             except ValueError as exc:  # json.JSONDecodeError (see jsonio.loads)
                 raise errors.BadRequest(f"Malformed JSON: {exc.msg} at position {exc.pos}") from None
 
@@ -144,3 +160,50 @@ def body_validator(schema_error_status: int, required_message: str = "Request bo
             return body
 
     return BodyValidator
+
+
+PARAMETER_KINDS = ("path", "query", "header", "cookie")
+_PARAMETER_VALIDATORS: dict[int, tuple[dict, Draft4Validator]] = {}
+
+
+def _parameter_validator(param: dict) -> Draft4Validator:
+    # one per parameter definition (connexion built a deep copy and a validator per request)
+    entry = _PARAMETER_VALIDATORS.get(id(param))
+    if entry is None or entry[0] is not param:
+        schema = param.get("schema", param)
+        entry = _PARAMETER_VALIDATORS[id(param)] = (param, Draft4Validator(
+            schema, format_checker=Draft4Validator.FORMAT_CHECKER))
+    return entry[1]
+
+
+def parameter_validator(schema_error_status: int):
+    """A connexion parameter-validator class answering like the body validator: every failing
+    parameter named in ``details.fieldErrors`` with a one-line reason, and a one-line message
+    naming them (connexion answered the first one's multi-line jsonschema dump)."""
+
+    class Parameters(ParameterValidator):
+        def validate_parameter(self, parameter_type, value, param, param_name=None):
+            if is_nullable(param) and is_null(value):
+                return None
+            if value is None:
+                return "Required" if param.get("required") else None
+            try:
+                _parameter_validator(param).validate(value)
+            except ValidationError as error:
+                return error.message.splitlines()[0]
+            return None
+
+        def validate_request(self, request):
+            fields: dict[str, list[str]] = {}
+            for kind in PARAMETER_KINDS:
+                check = getattr(self, f"validate_{kind}_parameter")
+                for param in self.parameters.get(kind, []):
+                    problem = check(param, request)
+                    if problem:
+                        fields.setdefault(param["name"], []).append(problem)
+            if fields:
+                named = ", ".join(f"{name} ({problems[0]})" for name, problems in fields.items())
+                raise errors.from_status(schema_error_status, f"Invalid parameter {named}",
+                                         details={"formErrors": [], "fieldErrors": fields})
+
+    return Parameters

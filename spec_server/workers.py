@@ -23,8 +23,18 @@ import uvicorn
 APP = "spec_server.asgi:create"
 
 
+def bounded_options() -> dict:
+    """uvicorn's options that bound a connection (README "Hostile input"): the request head
+    in time and size (``slow_clients``), and the idle time between requests."""
+    from spec_server.config import settings
+    from spec_server.slow_clients import BoundedHeadProtocol
+
+    return {"http": BoundedHeadProtocol, "timeout_keep_alive": settings().keep_alive_timeout}
+
+
 def uvicorn_config(host: str, port: int, log_level: str) -> uvicorn.Config:
-    return uvicorn.Config(APP, factory=True, host=host, port=port, log_level=log_level, access_log=False)
+    return uvicorn.Config(APP, factory=True, host=host, port=port, log_level=log_level, access_log=False,
+                          **bounded_options())
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -56,7 +66,7 @@ def run_worker(host: str, port: int, log_level: str, cpu: int | None = None) -> 
 def serve(host: str, port: int, workers: int, log_level: str) -> None:
     if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
         uvicorn.run(APP, factory=True, host=host, port=port, workers=workers, log_level=log_level,
-                    access_log=False)
+                    access_log=False, **bounded_options())
         return
     if port == 0:
         raise SystemExit("--workers needs a fixed --port (each worker binds the same one)")

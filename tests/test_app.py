@@ -161,3 +161,16 @@ def test_serve_refuses_a_misfit_before_it_seeds_or_listens(monkeypatch, app, dat
 
     with database.connection_context():
         assert not User.select().exists()
+
+
+def test_an_oversized_body_is_413_in_both_flavours(any_client, tenants, settings):
+    """The body limit sits in the ASGI stack both flavours share (spec_server/bounds.py)."""
+    saved = settings.max_body_bytes
+    settings.max_body_bytes = 256
+    try:
+        response = any_client.post("/api/v1/intents", headers=tenants.pm_headers(), json={
+            "title": "t", "objective": "o" * 512, "productId": tenants.pm_product_id()})
+    finally:
+        settings.max_body_bytes = saved
+    assert _is_pathmode_error(response, 413)
+    assert any_client.get("/api/v1/intents", headers=tenants.pm_headers()).json()["intents"] == []

@@ -66,7 +66,7 @@ class CreateOrgInput(BaseModel):
 
 
 class AcceptInvitationInput(BaseModel):
-    token: constr(min_length=1)
+    token: constr(min_length=1, max_length=100)
 
 
 class Account(BaseModel):
@@ -103,10 +103,14 @@ class Member(RootModel[dict[str, Any]]):
     root: dict[str, Any]
 
 
+class IpAllowlistItem(RootModel[constr(min_length=1, max_length=64)]):
+    root: constr(min_length=1, max_length=64)
+
+
 class UpdateOrgInput(BaseModel):
     name: constr(min_length=2, max_length=80) | None = None
     defaultRegion: DefaultRegion | None = None
-    ipAllowlist: list[constr(min_length=1)] | None = None
+    ipAllowlist: list[IpAllowlistItem] | None = Field(None, max_length=100)
     webhookUrl: AnyUrl | None = None
 
 
@@ -297,31 +301,6 @@ class Kind1(StrEnum):
     github = 'github'
 
 
-class IntegrationInput(BaseModel):
-    kind: Kind1
-    config: dict[str, Any] | None = None
-    events: (
-        list[
-            constr(
-                pattern=r'^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?)$',
-                min_length=1,
-            )
-        ]
-        | None
-    ) = Field(
-        None,
-        description='Event patterns to subscribe to (e.g. `alarm.fired`); null/empty = all.',
-    )
-
-
-class Webhook(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class WebhookDelivery(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
 class Event(
     RootModel[
         constr(
@@ -334,9 +313,27 @@ class Event(
     )
 
 
+class IntegrationInput(BaseModel):
+    kind: Kind1
+    config: dict[str, Any] | None = None
+    events: list[Event] | None = Field(
+        None,
+        description='Event patterns to subscribe to (e.g. `alarm.fired`); null/empty = all.',
+        max_length=50,
+    )
+
+
+class Webhook(RootModel[dict[str, Any]]):
+    root: dict[str, Any]
+
+
+class WebhookDelivery(RootModel[dict[str, Any]]):
+    root: dict[str, Any]
+
+
 class WebhookInput(BaseModel):
     url: AnyUrl
-    events: list[Event] = Field(..., min_length=1)
+    events: list[Event] = Field(..., max_length=50, min_length=1)
 
 
 class Notification(RootModel[dict[str, Any]]):
@@ -355,7 +352,7 @@ class Type(StrEnum):
 class SsoInput(BaseModel):
     type: Type
     enabled: bool | None = None
-    emailDomain: str | None = None
+    emailDomain: constr(max_length=253) | None = None
     config: dict[str, Any] | None = None
 
 

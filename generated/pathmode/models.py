@@ -25,6 +25,14 @@ class IntentsPostParametersQuery(BaseModel):
     workspace_id: str | None = None
 
 
+class Constraint(RootModel[constr(max_length=1000)]):
+    root: constr(max_length=1000)
+
+
+class HealthMetric(RootModel[constr(max_length=1000)]):
+    root: constr(max_length=1000)
+
+
 class ProblemSeverity(StrEnum):
     low = 'low'
     medium = 'medium'
@@ -33,41 +41,47 @@ class ProblemSeverity(StrEnum):
 
 
 class Outcomes(BaseModel):
-    id: str | None = None
+    id: constr(max_length=100) | None = None
     text: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+        max_length=1000,
     )
-    priority: str | None = None
+    priority: constr(max_length=50) | None = None
 
 
 class EdgeCase(BaseModel):
-    id: str | None = None
+    id: constr(max_length=100) | None = None
     scenario: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+        max_length=1000,
     )
     expectedBehavior: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+        max_length=1000,
     )
 
 
 class IntentsPostRequest(BaseModel):
     title: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+        max_length=500,
     ) = Field(..., description='Non-empty after trim. Stored as user_goal.')
     objective: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+        max_length=5000,
     ) = Field(..., description='Non-empty after trim.')
     productId: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+        max_length=100,
     ) = Field(
         ...,
         description='Non-empty after trim. Must reference a product in this workspace or returns 404.',
     )
-    constraints: list[str] | None = Field(
-        None, description='Coerced to trimmed non-empty strings.'
+    constraints: list[Constraint] | None = Field(
+        None, description='Coerced to trimmed non-empty strings.', max_length=100
     )
-    healthMetrics: list[str] | None = Field(
-        None, description='Coerced to trimmed non-empty strings.'
+    healthMetrics: list[HealthMetric] | None = Field(
+        None, description='Coerced to trimmed non-empty strings.', max_length=100
     )
     verification: dict[str, Any] | None = Field(
         None, description='Verification plan object; defaults to {} if omitted.'
@@ -81,7 +95,8 @@ class IntentsPostRequest(BaseModel):
     outcomes: (
         list[
             constr(
-                pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+                pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+                max_length=1000,
             )
             | Outcomes
         ]
@@ -89,10 +104,12 @@ class IntentsPostRequest(BaseModel):
     ) = Field(
         None,
         description='Strings or structured objects; strings must be non-empty after trim. Normalized to StructuredOutcome[] at the boundary.',
+        max_length=100,
     )
     edgeCases: list[EdgeCase] | None = Field(
         None,
         description='Each field non-empty after trim. Synced via replaceIntentEdgeCasesRpc; on failure the just-created intent is deleted and 500 returned.',
+        max_length=100,
     )
 
 
@@ -133,10 +150,15 @@ class ProblemSeverity1(RootModel[ProblemSeverity1Enum | None]):
     )
 
 
+class EvidenceAnchor(RootModel[constr(max_length=100)]):
+    root: constr(max_length=100)
+
+
 class IntentsIdPatchRequest(BaseModel):
     title: (
         constr(
-            pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+            pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+            max_length=500,
         )
         | None
     ) = Field(
@@ -144,16 +166,20 @@ class IntentsIdPatchRequest(BaseModel):
     )
     objective: (
         constr(
-            pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+            pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+            max_length=5000,
         )
         | None
     ) = Field(None, description='Non-empty after trim if provided.')
-    constraints: list[str] | None = Field(
-        None, description='Replaces constraints (coerced to trimmed non-empty strings).'
+    constraints: list[Constraint] | None = Field(
+        None,
+        description='Replaces constraints (coerced to trimmed non-empty strings).',
+        max_length=100,
     )
-    healthMetrics: list[str] | None = Field(
+    healthMetrics: list[HealthMetric] | None = Field(
         None,
         description='Replaces health_metrics (coerced to trimmed non-empty strings).',
+        max_length=100,
     )
     verification: dict[str, Any] | None = Field(
         None, description='Replaces verification plan.'
@@ -165,19 +191,23 @@ class IntentsIdPatchRequest(BaseModel):
     outcomes: (
         list[
             constr(
-                pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+                pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+                max_length=1000,
             )
             | Outcomes
         ]
         | None
     ) = Field(
-        None, description='Replaces both outcomes_v2 and the flat outcomes text list.'
+        None,
+        description='Replaces both outcomes_v2 and the flat outcomes text list.',
+        max_length=100,
     )
     edgeCases: list[EdgeCase] | None = Field(
         None,
         description='Replace-all semantics via replaceIntentEdgeCasesRpc; on failure the intent is rolled back to its prior snapshot and 500 returned.',
+        max_length=100,
     )
-    evidenceAnchors: dict[str, list[str]] | None = Field(
+    evidenceAnchors: dict[str, list[EvidenceAnchor]] | None = Field(
         None,
         description="Map of anchor key (e.g. 'objective', 'outcome:0', 'edgeCase:<uuid>') to evidence id arrays.",
     )
@@ -239,7 +269,8 @@ class Source(StrEnum):
 
 class IntentsIdNotesPostRequest(BaseModel):
     note: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+        max_length=10000,
     ) = Field(..., description='Non-empty after trim.')
     source: Source | None = Field(
         None, description="Origin of the note; defaults to 'manual' when omitted."
@@ -272,20 +303,23 @@ class IntentsIdFindingsPostParametersQuery(BaseModel):
 
 class IntentsIdFindingsPostRequest(BaseModel):
     assumption: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+        max_length=4000,
     ) = Field(
         ...,
         description='What the spec assumed or said before it was built. Non-empty after trim.',
     )
     finding: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+        max_length=4000,
     ) = Field(
         ...,
         description='What building it actually revealed — the fact that contradicts the assumption. Non-empty after trim.',
     )
     target: (
         constr(
-            pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+            pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+            max_length=4000,
         )
         | None
     ) = Field(
@@ -294,7 +328,8 @@ class IntentsIdFindingsPostRequest(BaseModel):
     )
     correction: (
         constr(
-            pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+            pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+            max_length=4000,
         )
         | None
     ) = Field(
@@ -303,7 +338,8 @@ class IntentsIdFindingsPostRequest(BaseModel):
     )
     source: (
         constr(
-            pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+            pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+            max_length=200,
         )
         | None
     ) = Field(
@@ -343,26 +379,38 @@ class IntentsIdEvidencePostParametersQuery(BaseModel):
     workspace_id: str | None = None
 
 
+class LinkItem(RootModel[constr(max_length=100)]):
+    root: constr(max_length=100)
+
+
+class UnlinkItem(RootModel[constr(max_length=100)]):
+    root: constr(max_length=100)
+
+
 class IntentsIdEvidencePostRequest1(BaseModel):
-    link: list[str] = Field(
+    link: list[LinkItem] = Field(
         ...,
         description='Evidence item UUIDs to link. Validated against the workspace; unknown IDs silently skipped. At least one of link/unlink must be a non-empty array.',
+        max_length=500,
         min_length=1,
     )
-    unlink: list[str] | None = Field(
+    unlink: list[UnlinkItem] | None = Field(
         None,
         description='Evidence item UUIDs to unlink. Validated against the workspace; unknown IDs silently skipped. At least one of link/unlink must be a non-empty array.',
+        max_length=500,
     )
 
 
 class IntentsIdEvidencePostRequest2(BaseModel):
-    link: list[str] | None = Field(
+    link: list[LinkItem] | None = Field(
         None,
         description='Evidence item UUIDs to link. Validated against the workspace; unknown IDs silently skipped. At least one of link/unlink must be a non-empty array.',
+        max_length=500,
     )
-    unlink: list[str] = Field(
+    unlink: list[UnlinkItem] = Field(
         ...,
         description='Evidence item UUIDs to unlink. Validated against the workspace; unknown IDs silently skipped. At least one of link/unlink must be a non-empty array.',
+        max_length=500,
         min_length=1,
     )
 
@@ -387,7 +435,8 @@ class IntentsIdVerifyPostParametersQuery(BaseModel):
 
 class IntentsIdVerifyPostRequest(BaseModel):
     summary: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+        max_length=20000,
     ) = Field(
         ...,
         description='Implementation summary the AI grades against the spec. Trimmed, must be non-empty.',
@@ -477,26 +526,30 @@ class IntentsIdOutcomesPostRequest(BaseModel):
         description='Index of the outcome being measured. Required (rejected only when undefined/null, so 0 is valid).',
     )
     outcomeText: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+        max_length=1000,
     ) = Field(
         ...,
         description='Outcome text snapshot. Required non-empty string; trimmed before insert.',
     )
     actualValue: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+        max_length=200,
     ) = Field(
         ...,
         description='Measured value. Required non-empty string; trimmed before insert.',
     )
-    baselineValue: str | None = Field(
+    baselineValue: constr(max_length=200) | None = Field(
         None, description='Baseline value before the change. Stored null if falsy.'
     )
-    unit: str | None = Field(None, description='Unit of measure. Stored null if falsy.')
+    unit: constr(max_length=50) | None = Field(
+        None, description='Unit of measure. Stored null if falsy.'
+    )
     met: bool | None = Field(
         None,
         description='Whether the outcome target was met. Stored null if not provided (uses ?? null).',
     )
-    source: str | None = Field(
+    source: constr(max_length=100) | None = Field(
         None, description="Provenance label. Defaults to 'manual' when falsy."
     )
 
@@ -558,20 +611,26 @@ class Sentiment(StrEnum):
     mixed = 'mixed'
 
 
+class Tag(RootModel[constr(max_length=100)]):
+    root: constr(max_length=100)
+
+
 class EvidencePostRequest(BaseModel):
     content: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+        max_length=20000,
     ) = Field(..., description='Non-empty evidence text; trimmed before storage.')
     type: Type = Field(
         ..., description='One of friction | quote | observation | metric | request.'
     )
     productId: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
+        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
+        max_length=100,
     ) = Field(..., description='Product must belong to the workspace (else 404).')
-    source: str | None = Field(
+    source: constr(max_length=500) | None = Field(
         None, description='Free-text source label; stored as null if omitted.'
     )
-    sourceUrl: str | None = Field(
+    sourceUrl: constr(max_length=2048) | None = Field(
         None, description='Source URL; stored as null if omitted.'
     )
     severity: Severity | None = Field(
@@ -580,8 +639,10 @@ class EvidencePostRequest(BaseModel):
     sentiment: Sentiment | None = Field(
         None, description='positive | negative | neutral | mixed. 400 if invalid.'
     )
-    tags: list[str] | None = Field(None, description='Tag array; defaults to [].')
-    stage: str | None = Field(
+    tags: list[Tag] | None = Field(
+        None, description='Tag array; defaults to [].', max_length=50
+    )
+    stage: constr(max_length=100) | None = Field(
         None, description='Free-text journey stage; stored as null if omitted.'
     )
 
@@ -651,8 +712,10 @@ class Scope(StrEnum):
 
 
 class ApiKeysPostRequest(BaseModel):
-    name: constr(min_length=1) = Field(..., description='Human label for the key.')
-    workspaceId: constr(min_length=1) = Field(
+    name: constr(min_length=1, max_length=200) = Field(
+        ..., description='Human label for the key.'
+    )
+    workspaceId: constr(min_length=1, max_length=100) = Field(
         ..., description='Workspace the key belongs to; caller must be admin/owner.'
     )
     scopes: list[Scope] | None = Field(
@@ -671,7 +734,7 @@ class ApiKeysPostResponse1(BaseModel):
 
 
 class ApiKeysDeleteRequest(BaseModel):
-    keyId: constr(min_length=1) = Field(
+    keyId: constr(min_length=1, max_length=100) = Field(
         ...,
         description='Id of the api_keys row to delete; scoped to the authenticated user (eq user_id).',
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from generated.backlex import OPENAPI_PATH
 from generated.backlex.operations import BY_ID
-from handlers.backlex import _jobs, _permissions, _seed
+from handlers.backlex import _jobs, _migrations, _permissions, _seed
 from handlers.backlex.store import MODELS, Member, Org, Session, User
 from spec_server import clock, context, credentials
 from spec_server.apis import ApiDefinition
@@ -75,7 +75,9 @@ def current_member() -> Member:
 
 # buckets the document does not state (requests, window seconds; docs/behaviour.md)
 RATE_LIMITS = {
-    "invitations": (20, 3600),
+    "invitations": (20, 3600),  # per org
+    "invitationsPerUser": (20, 3600),  # per inviting user, across every org they administer
+    "orgCreation": (10, 3600),  # per user: orgs are free, and each brings its own invitation budget
     "tokenMinting": (10, 3600),
 }
 
@@ -90,6 +92,7 @@ API = ApiDefinition(
     before_handler=scope_to_org,
     title="backlex Cloud API",
     models=MODELS,
+    migrations=_migrations.MIGRATIONS,
     prepare_store=_jobs.create_queue_tables,
     extra_rate_limits=RATE_LIMITS,
     completeness=_permissions.findings,

@@ -18,6 +18,7 @@ TOKEN_PREFIX = "inv_"
 def issue(org: Org, member: Member, inviter_email: str | None) -> str:
     """Mint a fresh token for a pending seat and put the invitation email in the outbox."""
     token = credentials.mint(TOKEN_PREFIX, 24)
+    _mail.redact_invitations(org.id, member.email)  # a resend: the earlier token dies now
     now = clock.now_ms()
     Member.update(invite_token_digest=credentials.digest(token),
                   invite_expires_at=now + INVITE_TTL_MS).where(Member.id == member.id).execute()

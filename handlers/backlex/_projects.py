@@ -288,5 +288,5 @@ def ingest_error(project_id: str, message: str, *, level: str = "error", path: s
 
 
 def release_domains(project: Project) -> None:
-    """A deleted project gives its hostnames back (they are unique across every org)."""
+    """A deleted project gives its hostnames back (another org's claim may then verify)."""
     Domain.delete().where(Domain.project == project).execute()

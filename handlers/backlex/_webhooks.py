@@ -29,7 +29,7 @@ import httpx
 from handlers.backlex import _events
 from handlers.backlex._jobs import job
 from handlers.backlex.store import AuditEvent, Integration, Webhook, WebhookDelivery
-from spec_server import clock
+from spec_server import addresses, clock
 from spec_server.db import write_transaction
 
 log = logging.getLogger(__name__)
@@ -90,10 +90,7 @@ def private_targets_allowed() -> bool:
 
 
 def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    return addresses.is_public(address)  # IPv4 inside IPv6 unwrapped (spec_server/addresses.py)
 
 
 def check_url(url: str, *, resolve: bool) -> list[str]:

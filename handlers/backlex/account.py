@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from handlers.backlex import _events, _invitations
+from handlers.backlex import _events, _invitations, _mail
 from handlers.backlex._api import current_member, current_org
 from handlers.backlex._slugs import slugify
 from handlers.backlex._views import account_view, org_view, project_summary
 from handlers.backlex.store import Member, Org, Project, User
-from spec_server import clock, context
+from spec_server import clock, context, ratelimit
 from spec_server.db import serialize, write_transaction
 from spec_server.errors import Conflict, Forbidden, NotFound
 
@@ -29,6 +29,8 @@ def post_org(body=None):
     body = body or {}
     caller = context.caller()
     residency = body.get("residency", "global")
+    ratelimit.hit("orgCreation", f"user:{caller.user_id}",
+                  message="Too many organizations created. Please try again later.")
     now = clock.now_ms()
     with write_transaction():
         serialize("org-slugs")
@@ -69,6 +71,7 @@ def post_invitations_accept(body):
         now = clock.now_ms()
         Member.update(user=caller.user_id, status="active", joined_at=now, invite_token_digest=None,
                       invite_expires_at=None).where(Member.id == invite.id).execute()
+        _mail.redact_invitations(org.id, invite.email)  # the token is used up
         _events.record(org, "invitation.accepted", target_type="member", target_id=invite.id,
                        metadata={"email": invite.email, "userId": caller.user_id, "role": invite.role})
     return {"orgSlug": org.slug}, 200

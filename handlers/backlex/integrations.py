@@ -108,6 +108,10 @@ def _https_url(field: str, value, hosts: tuple[str, ...], path_prefix: str) -> s
     if (parsed is None or parsed.scheme != "https" or parsed.hostname not in hosts
             or not parsed.path.startswith(path_prefix) or len(parsed.path) <= len(path_prefix)):
         raise _invalid(field, f"Must be an incoming-webhook URL https://{hosts[0]}{path_prefix}...")
+    try:  # the provider's name must resolve to public addresses, as a webhook's must
+        _webhooks.check_saved_url(value)
+    except _webhooks.TargetRefused as refusal:
+        raise _invalid(field, str(refusal)) from None
     return value
 
 

@@ -7,6 +7,7 @@ from handlers.backlex import (
     _billing,
     _events,
     _invitations,
+    _mail,
     _notifications,  # noqa: F401  (subscribes notifications to audit events)
     _plans,
     _usage,
@@ -127,6 +128,8 @@ def delete_org_member(slug, id_):
             raise Forbidden("Only an owner can remove an owner")
         _keep_an_owner(org, member)
         Member.delete().where(Member.id == member.id).execute()
+        if member.status == "pending":
+            _mail.redact_invitations(org.id, member.email)  # the token dies with the seat
         action = ("invitation.revoked" if member.status == "pending"
                   else "member.left" if leaving else "member.removed")
         _events.record(org, action, target_type="member", target_id=member.id,
@@ -135,6 +138,9 @@ def delete_org_member(slug, id_):
 
 
 def _invitation_rate_limit(org: Org) -> None:
+    # per inviting user first (one user with many orgs gets one budget), then per org
+    ratelimit.hit("invitationsPerUser", f"user:{context.caller().user_id}",
+                  message="Too many invitations. Please try again later.")
     ratelimit.hit("invitations", f"org:{org.id}", message="Too many invitations. Please try again later.")
 
 

@@ -275,13 +275,29 @@ def post_org_project_domains(slug, project_slug, body):
     with write_transaction():
         project = find_live(org, project_slug)
         serialize(f"domain:{hostname}")
-        if Domain.get_or_none(Domain.hostname == hostname):
-            raise Conflict("This hostname is already connected to a project", details={"hostname": hostname})
+        # only this org's own claims count: another org's (pending or verified) is never
+        # mentioned, and verification decides who holds the name (docs/behaviour.md)
+        if _claimed_in_org(org, hostname):
+            raise Conflict("This hostname is already connected to a project of this organization",
+                           details={"hostname": hostname})
         domain = Domain.create(project=project, hostname=hostname, token="bx-verify-" + secrets.token_hex(16),
                                reason="Waiting for the DNS TXT record", created_at=clock.now_ms())
         _events.record(org, "domain.added", target_type="domain", target_id=domain.id,
                        metadata={"slug": project.slug, "hostname": hostname})
     return {"domain": domain_view(domain)}, 201
+
+
+def _claimed_in_org(org, hostname: str) -> bool:
+    return (Domain.select().join(Project).where((Domain.hostname == hostname) & (Project.org == org))
+            .exists())
+
+
+def _verified_elsewhere(domain: Domain) -> bool:
+    return Domain.select().where((Domain.hostname == domain.hostname) & (Domain.status == "verified")
+                                 & (Domain.id != domain.id)).exists()
+
+
+NOT_AVAILABLE = "This hostname cannot be verified for this project; contact support if you control its DNS"
 
 
 def post_org_project_domain_verify(slug, project_slug, id_):
@@ -297,6 +313,9 @@ def post_org_project_domain_verify(slug, project_slug, id_):
         found, reason = False, f"{failure}; publish a TXT record {name} with the value {domain.token}"
     now = clock.now_ms()
     with write_transaction():
+        serialize(f"domain:{domain.hostname}")
+        if found and _verified_elsewhere(domain):  # the first to verify holds the name
+            found, reason = False, NOT_AVAILABLE
         Domain.update(status="verified" if found else "pending", reason=reason, checked_at=now,
                       verified_at=now if found else None).where(Domain.id == domain.id).execute()
         if found:

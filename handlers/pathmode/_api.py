@@ -15,6 +15,7 @@ The security step (``authorize``) runs before request validation, in this order:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -24,15 +25,16 @@ from generated.pathmode import OPENAPI_PATH
 from generated.pathmode.operations import BY_ID
 from handlers.pathmode import _migrations, _seed
 from handlers.pathmode.store import MODELS, ApiKey, Membership, Session, Workspace
-from spec_server import clock, credentials, faults, ratelimit
+from spec_server import clock, credentials, engine_pool, faults, ratelimit
 from spec_server.apis import ApiDefinition
 from spec_server.compiled import Prepared
 from spec_server.errors import ApiError, BadRequest, Forbidden, Unauthorized
-from spec_server.pipeline import security_hook
+from spec_server.pipeline import refuse_nul, security_hook
 
 KEY_PATTERN = re.compile(r"pm_live_[0-9a-f]{64}")
 SESSION_COOKIE = "sb-access-token"
 LAST_USED_RESOLUTION_MS = 60_000  # lastUsedAt is refreshed at most once a minute per key
+ENGINE_OPERATIONS = frozenset({"post_intents_id_verify"})  # they wait on spec_server.engine_pool
 
 ROLE_SCOPES = {
     "owner": frozenset({"read", "write", "admin"}),
@@ -58,6 +60,9 @@ class Caller:
     # the workspace's row, read with the credential (one query, not two); None when the row
     # is gone, or for a cookie-only operation, which finds its workspace itself
     workspace: Workspace | None = None
+    # query parameters this credential makes irrelevant: a key carries its workspace
+    ignored_parameters: frozenset[str] = frozenset()
+    engine_slot: object | None = None  # engine_pool.Slot held for this request (verify)
 
 
 def envelope(error: ApiError) -> dict:
@@ -79,18 +84,26 @@ def _bearer_token(request) -> str | None:
 # every authenticated request runs one of these lookups: compiled once (see compiled.Prepared).
 # The workspace comes along (an outer join: a key whose row is gone is still a key, and the
 # handler answers 404 Workspace not found)
+# The key's user's membership comes along too: a key works only while its user is a member,
+# and only within the scopes of the member's current role (one statement, as before).
 KEY_BY_DIGEST = Prepared(
-    lambda digest: ApiKey.select(ApiKey, Workspace).join(Workspace, peewee.JOIN.LEFT_OUTER)
-    .where(ApiKey.key_digest == digest), "digest", joined=(Workspace,))
+    lambda digest: ApiKey.select(ApiKey, Workspace, Membership)
+    .join(Workspace, peewee.JOIN.LEFT_OUTER).switch(ApiKey)
+    .join(Membership, peewee.JOIN.LEFT_OUTER,
+          on=(Membership.workspace == ApiKey.workspace) & (Membership.user == ApiKey.user))
+    .where(ApiKey.key_digest == digest), "digest", joined=(Workspace, Membership))
 MEMBERSHIP = Prepared(
     lambda ws, user: Membership.select(Membership, Workspace).join(Workspace, peewee.JOIN.LEFT_OUTER)
     .where((Membership.workspace == ws) & (Membership.user == user)), "workspace", "user", joined=(Workspace,))
 
 
+KEY_IGNORES = frozenset({"workspace_id"})  # a key names its own workspace
+
+
 def caller_from_key(token: str) -> Caller:
     if not KEY_PATTERN.fullmatch(token):
         raise Unauthorized("Invalid API key")
-    key, workspace = KEY_BY_DIGEST.instances(digest=credentials.digest(token)) or (None, None)
+    key, workspace, membership = KEY_BY_DIGEST.instances(digest=credentials.digest(token)) or (None, None, None)
     now = clock.now_ms()
     if key is None and faults.revoked_key_caller(token):  # planted fault hook
         return faults.revoked_key_caller(token)
@@ -98,11 +111,14 @@ def caller_from_key(token: str) -> Caller:
         raise Unauthorized("Invalid API key")
     if key.expires_at is not None and key.expires_at <= now:
         raise Unauthorized("API key has expired")
+    if membership is None:  # the user left or was removed: the key went with the seat
+        raise Unauthorized("API key is no longer valid: its user is not a member of the workspace")
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION_MS:
         ApiKey.update(last_used_at=now).where(ApiKey.id == key.id).execute()
+    scopes = frozenset(key.scopes or ()) & scopes_for_role(membership.role)
     return faults.remember_key(token, Caller(user_id=key.user_id, via="key", workspace_id=key.workspace_id,
-                                             scopes=frozenset(key.scopes or ()), key_id=key.id,
-                                             workspace=workspace))
+                                             scopes=scopes, role=membership.role, key_id=key.id,
+                                             workspace=workspace, ignored_parameters=KEY_IGNORES))
 
 
 def user_from_session(token: str | None) -> str:
@@ -121,6 +137,7 @@ def caller_from_session(request, cookie_only: bool) -> Caller:
     workspace_id = request.query_params.get("workspace_id")
     if not workspace_id:
         raise BadRequest("workspace_id query parameter is required for session authentication")
+    refuse_nul(API, workspace_id)  # read here, before the membership lookup
     membership, workspace = MEMBERSHIP.instances(workspace=workspace_id, user=user_id) or (None, None)
     if membership is None:
         raise Forbidden("Not a member of this workspace")
@@ -141,6 +158,8 @@ def authorize(operation, request) -> Caller:
     rule = operation.rate_limit  # the document's x-rateLimit, from the generated table
     if rule is not None and rule.per is None:  # one counted per workspace is its handler's
         ratelimit.hit(rule.bucket, f"user:{caller.user_id}")
+    if operation.operation_id in ENGINE_OPERATIONS:  # a busy engine refuses before the body is read
+        caller = dataclasses.replace(caller, engine_slot=engine_pool.hold_for_request(request.scope, caller.workspace_id))
     return caller
 
 

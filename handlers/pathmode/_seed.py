@@ -26,6 +26,11 @@ def seed(data: dict) -> dict:
 
 
 def _seed_workspace(entry: dict, user_ids: dict, now: int) -> dict:
+    from handlers.pathmode.engines.analysis import refusal
+
+    refused = entry.get("repository") and refusal(entry["repository"])
+    if refused:
+        raise ValueError(f"workspace {entry.get('urlKey')}: repository {entry['repository']!r}: {refused}")
     ws = store.Workspace.create(
         name=entry["name"], url_key=entry["urlKey"], plan=entry.get("plan", "free"),
         tags=entry.get("tags", []), settings={"strategy": entry.get("strategy")},

@@ -16,7 +16,7 @@ from handlers.pathmode._common import caller, next_timestamp
 from handlers.pathmode.engines import EngineError, grading_engine
 from handlers.pathmode.engines.grading import GradingItem, GradingRequest
 from handlers.pathmode.store import Intent, Note
-from spec_server import clock
+from spec_server import clock, engine_pool
 from spec_server.db import write_transaction
 from spec_server.errors import BadRequest, Unavailable
 from spec_server.text import trim
@@ -63,7 +63,8 @@ def verify_intent(intent: Intent, body: dict):
     code_changes = body.get("codeChanges") or ""
     request = GradingRequest(grading_items(intent), summary, code_changes[:CODE_CHARS])
     try:
-        graded = grading_engine().grade(request)
+        # on the engines' own pool, one call per workspace at a time (busy: 503 + Retry-After)
+        graded = engine_pool.run(intent.workspace_id, grading_engine().grade, request, slot=caller().engine_slot)
         if not isinstance(graded, dict):
             raise EngineError("the engine's answer is not an object")
         results = checked(graded.get("results"))

@@ -14,7 +14,7 @@ from handlers.pathmode._common import (
     reserve_quota,
 )
 from handlers.pathmode.store import Intent, Note, Product
-from spec_server import clock
+from spec_server import clock, offload
 from spec_server.compiled import insert
 from spec_server.db import write_transaction
 from spec_server.errors import BadRequest, NotFound
@@ -155,6 +155,7 @@ def verification_summary(result) -> str:
     return ": ".join(parts)
 
 
+@offload.waits_on_an_engine  # it waits on the grading pool, never on a request thread
 def post_intents_id_verify(id_, body, workspace_id=None):
     return _verification.verify_intent(intent_in_workspace(id_), body)
 

@@ -44,11 +44,35 @@ def test_outbox_command_prints_messages_as_json(client, tenants, capsys, monkeyp
     invite(client, tenants, org)
     url = current_database_url()
     monkeypatch.setenv("DATABASE_URL", url)  # the command sets it; restore it afterwards
+    token = token_for("outsider@c.example")
     assert cli.main(["outbox", "--database", url, "--json"]) == 0
     messages = json.loads(capsys.readouterr().out)
     [message] = [m for m in messages if m["to"] == "outsider@c.example"]
     assert set(message) >= {"to", "subject", "body", "createdAt", "token"}
-    assert message["token"] == token_for("outsider@c.example")
+    assert message["token"] == token
+    # delivered once: from then on the store keeps no readable token, and a second run shows none
+    [stored] = outbox("outsider@c.example")
+    assert stored.token is None and token not in stored.body and f"inv_…{token[-4:]}" in stored.body
+    assert stored.delivered_at is not None
+    assert cli.main(["outbox", "--database", url, "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert token not in json.dumps(again) and "token" not in again[0]
+    # the token still works: it was delivered, not revoked
+    assert accept(client, tenants, token).status_code == 200
+
+
+def test_a_dead_token_is_redacted_from_the_outbox(client, tenants):
+    org = team_org(client, tenants)
+    invite(client, tenants, org)
+    first = token_for("outsider@c.example")
+    seat = member_id(org, "outsider@c.example")
+    client.post(f"/api/org/{org['slug']}/members/{seat}/resend", cookies=tenants.bx_session())
+    second = token_for("outsider@c.example")
+    old, new = outbox("outsider@c.example")
+    assert old.token is None and first not in old.body  # superseded by the resend
+    assert new.token == second
+    assert accept(client, tenants, second).status_code == 200
+    assert all(m.token is None and second not in m.body for m in outbox("outsider@c.example"))
 
 
 def test_accept_seats_the_user_with_the_invited_role(client, tenants):
@@ -176,3 +200,29 @@ def test_invitation_needs_a_valid_email(client, tenants):
     assert response.status_code == 422
     assert "email" in response.json()["error"]["details"]["fieldErrors"]
     assert invite(client, tenants, org, role="owner").status_code == 422
+
+
+def test_invitations_are_rate_limited_per_inviting_user_across_orgs(client, tenants, settings):
+    """A user cannot multiply the per-org budget by creating orgs: their own budget is shared."""
+    settings.rate_limits["invitationsPerUser"] = (3, 60)
+    orgs = [team_org(client, tenants, name=f"Spam {n}") for n in range(2)]
+    for org in orgs:
+        set_plan(org, "max")
+    sent = [invite(client, tenants, orgs[n % 2], email=f"v{n}@x.example").status_code for n in range(3)]
+    assert sent == [201, 201, 201]
+    limited = invite(client, tenants, orgs[1], email="v3@x.example")
+    assert limited.status_code == 429 and limited.json()["error"]["code"] == "RATE_LIMITED"
+    assert int(limited.headers["Retry-After"]) <= 60
+    assert len(outbox()) == 3 and outbox("v3@x.example") == []
+
+
+def test_org_creation_is_rate_limited_per_user(client, tenants, settings):
+    settings.rate_limits["orgCreation"] = (2, 3600)
+    owner = tenants.bx_session()
+    assert [client.post("/api/org", json={"name": f"Org {n}"}, cookies=owner).status_code for n in range(2)] == [201, 201]
+    limited = client.post("/api/org", json={"name": "Org 3"}, cookies=owner)
+    assert limited.status_code == 429 and limited.json()["error"]["code"] == "RATE_LIMITED"
+    assert limited.json()["error"]["message"] == "Too many organizations created. Please try again later."
+    assert [o["name"] for o in client.get("/api/orgs", cookies=owner).json()["orgs"]] == ["Org 0", "Org 1"]
+    other = client.post("/api/org", json={"name": "Theirs"}, cookies=tenants.bx_session("owner@b.example"))
+    assert other.status_code == 201  # the budget is per user

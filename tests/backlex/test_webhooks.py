@@ -217,3 +217,57 @@ def test_delivery_connects_to_the_checked_address(client, tenants, org, receiver
     assert outcome["ok"] is True, outcome
     assert receiver.received[-1]["headers"]["Host"] == f"hooks.customer.example:{port}"
     assert receiver.received[-1]["valid"]
+
+
+# IPv6 addresses that carry a loopback or link-local IPv4 address (or are never public)
+EMBEDDING = ["::127.0.0.1", "::ffff:0:7f00:1", "64:ff9b::7f00:1", "2002:7f00:1::1", "::a9fe:a9fe",
+             "fec0::1", "64:ff9b:1::a00:1", "::ffff:127.0.0.1", "2001:0:4136:e378:8000:63bf:3fff:fdd2"]
+
+
+def _webhook_urls(client, tenants, org) -> list[str]:
+    return [w["url"] for w in client.get(f"/api/org/{org}/webhooks", cookies=as_role(tenants, "admin")).json()["webhooks"]]
+
+
+@pytest.mark.parametrize("address", EMBEDDING)
+def test_ipv6_literals_embedding_private_ipv4_are_refused_when_saved(client, tenants, org, address, monkeypatch):
+    monkeypatch.delenv("ALLOW_PRIVATE_WEBHOOK_TARGETS", raising=False)
+    response = client.post(f"/api/org/{org}/webhooks", json={"url": f"http://[{address}]:8080/x", "events": ["*"]},
+                           cookies=as_role(tenants, "admin"))
+    assert response.status_code == 422, address
+    assert response.json()["error"]["code"] == "VALIDATION"
+    assert _webhook_urls(client, tenants, org) == []
+
+
+def _resolve_to_v6(address):
+    def getaddrinfo(host, port, *args, **kwargs):
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0))]
+
+    return getaddrinfo
+
+
+@pytest.mark.parametrize("address", EMBEDDING)
+def test_names_resolving_to_embedding_ipv6_are_refused_at_delivery(client, tenants, org, receiver, address, monkeypatch):
+    monkeypatch.delenv("ALLOW_PRIVATE_WEBHOOK_TARGETS", raising=False)
+    monkeypatch.setattr(_webhooks.socket, "getaddrinfo", _resolve_to("93.184.216.34"))
+    webhook = create_webhook(client, tenants, org, "http://rebind.customer.example/x")
+    monkeypatch.setattr(_webhooks.socket, "getaddrinfo", _resolve_to_v6(address))
+    outcome = client.post(f"/api/org/{org}/webhooks/{webhook['id']}/test", cookies=as_role(tenants, "admin")).json()
+    assert outcome["ok"] is False and outcome["error"].startswith("Refused"), outcome
+    assert receiver.received == []
+
+
+def test_integration_urls_resolving_to_embedding_ipv6_are_refused(client, tenants, org, monkeypatch):
+    monkeypatch.delenv("ALLOW_PRIVATE_WEBHOOK_TARGETS", raising=False)
+    monkeypatch.setattr(_webhooks.socket, "getaddrinfo", _resolve_to_v6("::ffff:0:a9fe:a9fe"))
+    response = client.post(f"/api/org/{org}/integrations", cookies=as_role(tenants, "admin"), json={
+        "kind": "slack", "config": {"webhookUrl": "https://hooks.slack.com/services/T000/B000/abcdefghijklmnopqrstwxyz"}})
+    assert response.status_code == 422, response.text
+    listed = client.get(f"/api/org/{org}/integrations", cookies=as_role(tenants, "admin")).json()
+    assert listed["integrations"] == []
+
+
+@pytest.mark.parametrize("address", ["2606:4700:4700::1111", "2002:5db8:d822::1", "::ffff:93.184.216.34", "93.184.216.34"])
+def test_public_addresses_stay_allowed(address):
+    from spec_server import addresses
+
+    assert addresses.is_public(address)

@@ -353,3 +353,42 @@ def test_unknown_intent_404(client, tenants):
 def test_analyzed_repo_identity(repository, identity):
     """analyzedRepo {provider, owner, name} from the bound repository."""
     assert repo_identity(repository) == identity
+
+
+# --- what reaches git ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("repository", ["--upload-pack=touch {marker}", "-u touch {marker}",
+                                        "ext::sh -c touch% {marker}", "  --config=core.sshCommand=touch {marker}"])
+def test_option_like_or_helper_repositories_never_reach_git(client, tenants, tmp_path, repository):
+    marker = tmp_path / "pwned"
+    update_workspace(tenants, repository=repository.format(marker=marker))
+    response = analyze(client, tenants, intent_of(client, tenants)["id"])
+    assert response.status_code == 200
+    last = events(response)[-1]
+    assert last["phase"] == "error" and "refused" in last["error"], last
+    assert not marker.exists()
+    assert client.get(f"/api/v1/intents?workspace_id={tenants.pm_workspace_id()}",
+                      cookies=tenants.pm_session()).json()["intents"][0]["implementationContext"] is None
+
+
+def test_ext_transport_is_off_even_past_the_check(tmp_path):
+    """Belt and braces: git itself is told to allow only plain transports."""
+    from handlers.pathmode.engines import EngineError
+    from handlers.pathmode.engines.analysis import _git
+
+    marker = tmp_path / "pwned"
+    with pytest.raises(EngineError):
+        _git("clone", "--", f"ext::sh -c touch% {marker}", str(tmp_path / "dest"))
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("repository", ["--upload-pack=touch /tmp/x", "ext::sh -c id"])
+def test_seeding_refuses_such_a_repository_and_stores_nothing(database, repository):
+    from handlers.pathmode.store import Workspace
+    from spec_server import seeding
+    from spec_server.db import database as bound
+
+    with bound.connection_context():
+        with pytest.raises(ValueError, match="repository"):
+            seeding.seed({"pathmode": {"workspaces": [{"name": "W", "urlKey": "w", "repository": repository}]}})
+        assert Workspace.select().count() == 0

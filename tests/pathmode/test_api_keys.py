@@ -287,3 +287,45 @@ def test_write_rate_limit_delete(client, tenants, settings):
     key = new_key(client, tenants)
     assert_error(revoke(client, tenants, key["id"]), 429)
     assert client.get("/api/v1/intents", headers=bearer(key["key"])).status_code == 200
+
+
+# --- a key lives only as long as its user's seat ------------------------------------------
+
+def _set_membership(tenants, email: str, role: str | None) -> None:
+    from handlers.pathmode.store import Membership
+    from spec_server.db import database
+
+    where = (Membership.workspace == tenants.pm_workspace_id()) & (Membership.user == tenants.pm_user_id(email))
+    with database.connection_context():
+        if role is None:
+            Membership.delete().where(where).execute()
+        else:
+            Membership.update(role=role).where(where).execute()
+
+
+def test_a_key_stops_working_when_its_user_leaves_the_workspace(client, tenants):
+    key = tenants.pm_headers(name="editor")  # editor@a.example's key
+    assert client.get("/api/v1/intents", headers=key).status_code == 200
+    _set_membership(tenants, "editor@a.example", None)
+    listed = client.get("/api/v1/intents", headers=key)
+    assert listed.status_code == 401
+    assert listed.json() == {"error": "API key is no longer valid: its user is not a member of the workspace"}
+    created = client.post("/api/v1/intents", headers=key, json={
+        "title": "After leaving", "objective": "Must not be stored", "productId": tenants.pm_product_id()})
+    assert created.status_code == 401
+    assert client.get("/api/v1/export", params={"format": "claude-md"}, headers=key).status_code == 401
+    assert client.get("/api/v1/intents", headers=tenants.pm_headers()).json()["intents"] == []
+
+
+def test_a_key_is_held_to_its_users_current_role(client, tenants):
+    key = tenants.pm_headers(name="editor")  # scopes read, write
+    _set_membership(tenants, "editor@a.example", "viewer")
+    assert client.get("/api/v1/intents", headers=key).status_code == 200
+    created = client.post("/api/v1/intents", headers=key, json={
+        "title": "As a viewer now", "objective": "Must not be stored", "productId": tenants.pm_product_id()})
+    assert created.status_code == 403
+    assert created.json() == {"error": "Insufficient permissions: this operation requires the 'write' scope"}
+    assert client.get("/api/v1/intents", headers=tenants.pm_headers()).json()["intents"] == []
+    _set_membership(tenants, "editor@a.example", "editor")  # promoted back: the key's scopes again
+    assert client.post("/api/v1/intents", headers=key, json={
+        "title": "Editor again", "objective": "Stored", "productId": tenants.pm_product_id()}).status_code == 201

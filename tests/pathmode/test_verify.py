@@ -214,3 +214,131 @@ def test_local_engine_is_deterministic():
     assert all(LocalGradingEngine().grade(request) == first for _ in range(5))
     assert [r["status"] for r in first["results"]] == ["pass", "pass"]
     assert terms("resetPassword reset_passwords") == ["reset", "password"]
+
+
+# --- bounded work -------------------------------------------------------------------------
+
+import threading  # noqa: E402
+
+from handlers.pathmode.engines.grading import POSTINGS_PER_TERM, SUMMARY_CHARS, Evidence, passages  # noqa: E402
+from spec_server import engine_pool  # noqa: E402
+
+GATE = threading.Event()
+STARTED = threading.Event()
+
+
+class GatedEngine(LocalGradingEngine):
+    """Grades once the test opens the gate, so a call can be held in the pool."""
+
+    def grade(self, request):
+        STARTED.set()
+        assert GATE.wait(10)
+        return super().grade(request)
+
+
+def gated_engine():
+    return GatedEngine()
+
+
+def test_a_summary_over_its_limit_is_400_naming_it_and_stores_nothing(client, tenants, intent):
+    response = verify(client, tenants, intent["id"], {"summary": "x" * (SUMMARY_CHARS + 1)})
+    assert response.status_code == 400
+    assert list(response.json()["details"]["fieldErrors"]) == ["summary"]
+    assert notes(client, tenants, intent["id"]) == []
+
+
+def test_the_engine_reads_the_summary_up_to_its_cap():
+    """Direct callers (and a document without the limit) still cost no more than the cap."""
+    filler = "Nothing relevant here. " * (SUMMARY_CHARS // 23 + 1)
+    late = filler + "Users can reset password from the login screen."
+    item = GradingItem("Users can reset password from the login screen", "outcome")
+    [result] = LocalGradingEngine().grade(GradingRequest((item,), late, ""))["results"]
+    assert result["status"] == "unclear"  # the deciding sentence lies past the cap
+
+
+def test_a_term_counts_in_its_first_passages_only():
+    found = passages(" ".join(f"Alpha {i}." for i in range(POSTINGS_PER_TERM + 10)) + " Alpha beta.", "")
+    evidence = Evidence(found)
+    assert len(evidence.postings["alpha"]) == POSTINGS_PER_TERM
+    assert evidence.best(["alpha"]) is found[0]  # the first passage wins ties
+    # past alpha's cap, "Alpha beta." counts only beta: it ties with "Alpha 0." and the first wins
+    assert evidence.best(["alpha", "beta"]) is found[0]
+    assert evidence.best(["beta"]).text == "Alpha beta."
+
+
+def _verify_in_thread(client, tenants, intent_id, answers, workspace="ws-a"):
+    thread = threading.Thread(target=lambda: answers.append(
+        verify(client, tenants, intent_id, {"summary": "Added a reset link"}, workspace)))
+    thread.start()
+    return thread
+
+
+def test_one_verification_per_workspace_at_a_time(client, tenants, intent, monkeypatch):
+    """The second concurrent call of a workspace is 503 with Retry-After and writes nothing;
+    another workspace's call and reads go on meanwhile."""
+    monkeypatch.setenv("PATHMODE_GRADING_ENGINE", "tests.pathmode.test_verify:gated_engine")
+    GATE.clear()
+    STARTED.clear()
+    held: list = []
+    thread = _verify_in_thread(client, tenants, intent["id"], held)
+    try:
+        assert STARTED.wait(10)
+        second = verify(client, tenants, intent["id"], {"summary": "Added a reset link"})
+        assert second.status_code == 503 and second.headers["Retry-After"] == "5"
+        assert second.json() == {"error": "This workspace already has a verification running; try again shortly"}
+        assert client.get("/api/v1/workspace", headers=tenants.pm_headers("ws-b")).status_code == 200
+        other = new_intent(client, tenants, "ws-b")
+        monkeypatch.setenv("PATHMODE_GRADING_ENGINE", "local")
+        assert verify(client, tenants, other["id"], {"summary": "Done"}, "ws-b").status_code == 200
+    finally:
+        GATE.set()
+        thread.join(10)
+    assert held[0].status_code == 200
+    assert len(notes(client, tenants, intent["id"])) == 1  # the refused call stored nothing
+
+
+def test_a_full_pool_refuses_at_once(client, tenants, intent, monkeypatch):
+    monkeypatch.setattr(engine_pool, "POOL", engine_pool.EnginePool(1, 1, 0, 30))
+    monkeypatch.setenv("PATHMODE_GRADING_ENGINE", "tests.pathmode.test_verify:gated_engine")
+    GATE.clear()
+    STARTED.clear()
+    held: list = []
+    thread = _verify_in_thread(client, tenants, intent["id"], held)
+    try:
+        assert STARTED.wait(10)
+        other = new_intent(client, tenants, "ws-b")
+        refused = verify(client, tenants, other["id"], {"summary": "Done"}, "ws-b")
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+        assert refused.json() == {"error": "The verification engine is busy; try again shortly"}
+        stored = client.get(f"/api/v1/intents/{other['id']}/notes", headers=tenants.pm_headers("ws-b")).json()
+        assert [n for n in stored["notes"] if n["source"] == "verification_checkpoint"] == []
+    finally:
+        GATE.set()
+        thread.join(10)
+    assert held[0].status_code == 200
+
+
+def test_verify_waits_apart_from_the_request_threads():
+    from handlers.pathmode import intents
+    from spec_server import offload
+
+    assert offload.runner_for(intents.post_intents_id_verify) is offload.run_apart
+
+
+def test_the_slot_taken_before_the_body_is_read_is_given_back_however_the_request_ends(client, tenants, intent):
+    for _ in range(3):  # refused by the schema after the security step took the workspace's slot
+        assert verify(client, tenants, intent["id"], {"codeChanges": "no summary"}).status_code == 400
+    assert verify(client, tenants, "00000000-0000-4000-8000-000000000000", {"summary": "x"}).status_code == 404
+    assert verify(client, tenants, intent["id"], {"summary": "Added a reset link"}).status_code == 200
+    assert engine_pool.POOL._total == 0 and engine_pool.POOL._by_tenant == {}
+
+
+def test_a_refused_call_closes_its_connection_unread(client, tenants, intent, monkeypatch):
+    monkeypatch.setattr(engine_pool, "POOL", engine_pool.EnginePool(1, 1, 0, 30))
+    slot = engine_pool.POOL.reserve(tenants.pm_workspace_id())  # the workspace's call is in flight
+    try:
+        refused = verify(client, tenants, intent["id"], {"summary": "Added a reset link"})
+    finally:
+        slot.release()
+    assert refused.status_code == 503 and refused.headers["connection"] == "close"
+    assert notes(client, tenants, intent["id"]) == []

@@ -214,3 +214,32 @@ def test_step_4_leaves_the_write_path_one_outbox_index_and_no_redundant_intent_i
                 "outbox_event_created_at"} & outbox
     assert "pm_intent_workspace_id" not in intents
     assert {"pm_intent_workspace_id_updated_at", "pm_intent_product_id"} <= intents
+
+
+def test_step_5_lets_pending_domain_claims_share_a_name_and_normalises_stored_ones(url):
+    """Step 5: a database of step 4 (hostname unique across orgs) keeps its domains, spelled
+    as new ones are, and a second pending claim of a name can then be stored."""
+    db.open_database(url)
+    migrations.migrate()
+    with db.database.connection_context():
+        db.database.execute_sql("DROP INDEX IF EXISTS bx_domain_verified_hostname")
+        db.database.execute_sql("DROP INDEX IF EXISTS bx_domain_hostname")
+        db.database.execute_sql("CREATE UNIQUE INDEX bx_domain_hostname ON bx_domain (hostname)")
+        db.database.execute_sql("DELETE FROM schema_version WHERE version >= 5")
+        from handlers.backlex.store import Org, Project
+
+        org = Org.create(slug="o1", name="O", plan_id="free", residency="global", default_region="fra",
+                         ip_allowlist=[], status="active", created_at=1)
+        Project.create(id="p1", org=org, slug="p", name="P", status="active", region="fra", created_at=1,
+                       updated_at=1, live_slug="p")
+        db.database.execute_sql(
+            "INSERT INTO bx_domain (id, project_id, hostname, status, token, created_at)"
+            " VALUES ('d1', 'p1', 'Shop.Example.COM.', 'pending', 't', 1)")
+    migrations.migrate()
+    assert max(versions()) >= 5
+    with db.database.connection_context():
+        assert db.database.execute_sql("SELECT hostname FROM bx_domain").fetchall() == [("shop.example.com",)]
+        db.database.execute_sql(
+            "INSERT INTO bx_domain (id, project_id, hostname, status, token, created_at)"
+            " VALUES ('d2', 'p1', 'shop.example.com', 'pending', 't2', 2)")
+    assert "bx_domain_verified_hostname" in index_names("bx_domain")

@@ -134,14 +134,18 @@ def test_execute_after_sends_both_statements_and_answers_for_the_query(database)
 
 
 def test_a_joined_query_reads_one_instance_per_model_and_none_for_a_missing_outer_row(workspace):
-    """The API-key lookup brings the key's workspace in the same query (one round trip)."""
+    """The API-key lookup brings the key's workspace and its user's membership in the same
+    query (one round trip)."""
     from handlers.pathmode._api import KEY_BY_DIGEST
-    from handlers.pathmode.store import ApiKey
+    from handlers.pathmode.store import ApiKey, Membership
 
     stored = ApiKey.select().where(ApiKey.workspace == workspace.id).first()
-    key, found = KEY_BY_DIGEST.instances(digest=stored.key_digest)
+    key, found, membership = KEY_BY_DIGEST.instances(digest=stored.key_digest)
     assert isinstance(key, ApiKey) and key.__data__ == ApiKey.get_by_id(stored.id).__data__
     assert isinstance(found, Workspace) and found.__data__ == Workspace.get_by_id(workspace.id).__data__
+    assert isinstance(membership, Membership) and membership.user_id == stored.user_id
+    Membership.delete().where(Membership.id == membership.id).execute()  # the user left: no membership row
+    assert KEY_BY_DIGEST.instances(digest=stored.key_digest)[2] is None
     assert KEY_BY_DIGEST.instances(digest="no such digest") is None
     # nothing on the outer side of the join: the first model still reads, the other is None
     orphan = Prepared(lambda ws: Intent.select(Intent, Workspace)

@@ -1,4 +1,5 @@
-"""``spec-server outbox``: the emails the server would have sent (invitations), oldest first."""
+"""``spec-server outbox``: the emails the server would have sent (invitations), oldest first;
+waiting ones are delivered (shown with their tokens) once, then kept redacted."""
 
 from __future__ import annotations
 
@@ -17,16 +18,19 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from handlers.backlex._mail import message_view
+    """Stands in for the mailer: each waiting message is shown once with its token, then kept
+    redacted (README "Secrets at rest")."""
+    from handlers.backlex._mail import deliver_pending
     from handlers.backlex.store import MailMessage
     from spec_server.cli import open_store
+    from spec_server.db import write_transaction
 
     database = open_store(args.database)
-    with database.connection_context():
+    with database.connection_context(), write_transaction():
         query = MailMessage.select().order_by(MailMessage.created_at, MailMessage.id)
         if args.to:
             query = query.where(MailMessage.to == args.to.strip().lower())
-        messages = [message_view(m) for m in query]
+        messages = deliver_pending(query)
     if args.json:
         json.dump(messages, sys.stdout, indent=2)
         print()

@@ -16,8 +16,10 @@ class MailMessage(BaseModel):
     subject = peewee.TextField()
     body = peewee.TextField()
     kind = peewee.CharField()  # invitation | ...
-    token = peewee.CharField(null=True)  # the invitation token, so the outbox can show it
+    # the invitation token, until the message is delivered or the token dies (``_mail``)
+    token = peewee.CharField(null=True)
     created_at = peewee.BigIntegerField()
+    delivered_at = peewee.BigIntegerField(null=True)  # handed to the mailer (then redacted)
 
     class Meta:
         table_name = "bx_mail_message"

@@ -27,7 +27,9 @@ class Backup(BaseModel):
 class Domain(BaseModel):
     id = peewee.CharField(primary_key=True, default=new_id)
     project = peewee.ForeignKeyField(Project, on_delete="CASCADE")
-    hostname = peewee.CharField(unique=True)  # unique across every org
+    # normalised (lower case, no trailing dot); one claim per org, any number of pending claims
+    # across orgs, one verified claim (the partial unique index below)
+    hostname = peewee.CharField(index=True)
     status = peewee.CharField(default="pending")  # pending | verified
     token = peewee.CharField()  # public: it goes into a DNS TXT record
     reason = peewee.TextField(null=True)
@@ -37,6 +39,11 @@ class Domain(BaseModel):
 
     class Meta:
         table_name = "bx_domain"
+
+
+# the first org to verify a hostname holds it: no second verified row can exist, whatever races
+Domain.add_index(Domain.index(Domain.hostname, unique=True, name="bx_domain_verified_hostname")
+                 .where(peewee.SQL("status = 'verified'")))
 
 
 class Branch(BaseModel):

@@ -66,13 +66,30 @@ def repo_identity(repository: str) -> dict:
     return {"provider": provider, "owner": owner, "name": name}
 
 
+# git reads an argument beginning with "-" as an option (``--upload-pack=<command>`` runs a
+# command) and ``<transport>::<address>`` as a remote helper (``ext::<command>`` runs one);
+# a bound repository is neither. Clones also run with only these transports allowed.
+ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
+_REMOTE_HELPER = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*::")
+
+
+def refusal(repository: str) -> str | None:
+    """Why ``repository`` cannot be cloned, or None: the one rule for seeding and cloning."""
+    text = (repository or "").strip()
+    if text.startswith("-"):
+        return "a repository must not begin with '-' (git would read it as an option)"
+    if _REMOTE_HELPER.match(text):
+        return "transport::address repositories (ext::, fd::, ...) are not allowed"
+    return None
+
+
 def clone_url(repository: str) -> str:
     path = Path(repository)
     return path.resolve().as_uri() if path.is_dir() else repository  # file:// so --depth applies
 
 
 def _git(*args: str, cwd: str | None = None) -> str:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS}
     try:
         done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
                               timeout=CLONE_TIMEOUT_S, check=False)
@@ -86,7 +103,12 @@ def _git(*args: str, cwd: str | None = None) -> str:
 
 def shallow_clone(repository: str, dest: Path) -> str:
     """Clone the default branch at depth 1; returns the branch name (the ref)."""
-    _git("clone", "--depth", "1", "--quiet", "--no-tags", clone_url(repository), str(dest))
+    refused = refusal(repository)
+    if refused:
+        raise EngineError(f"git clone refused: {refused}")
+    # options first, then "--": whatever follows is a repository and a folder, never an option
+    _git("-c", "protocol.ext.allow=never", "clone", "--depth", "1", "--quiet", "--no-tags", "--",
+         clone_url(repository), str(dest))
     return _git("rev-parse", "--abbrev-ref", "HEAD", cwd=str(dest))
 
 
