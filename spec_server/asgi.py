@@ -19,12 +19,14 @@ def create():
     return app
 
 
-def return_large_blocks_to_the_system(threshold: int = 128 * 1024) -> None:
+def return_large_blocks_to_the_system(threshold: int = 128 * 1024, arenas: int = 2) -> None:
     """glibc raises its mmap threshold each time a large block is freed (up to 32 MB), so after
     a burst of 1 MB request bodies they come from the heap and its fragments stay: 16 clients
     posting 900 KB verify bodies left a worker at 1.67 × its idle RSS. A fixed threshold keeps
     every block over 128 KiB in its own mapping, returned when freed: 1.19 × (bench/hostile.py,
-    README "Hostile input"). Elsewhere than glibc this does nothing."""
+    README "Hostile input"). glibc also gives each new thread an arena of its own (8 per
+    CPU), whose freed memory stays with it; the threads take the GIL in turn, so two arenas
+    cost no waiting. Elsewhere than glibc this does nothing."""
     import ctypes
     import ctypes.util
 
@@ -33,6 +35,7 @@ def return_large_blocks_to_the_system(threshold: int = 128 * 1024) -> None:
         libc = ctypes.CDLL(name) if name else None
         if libc is not None and hasattr(libc, "mallopt"):
             libc.mallopt(-3, threshold)  # M_MMAP_THRESHOLD
+            libc.mallopt(-8, arenas)  # M_ARENA_MAX
     except OSError:
         pass
 

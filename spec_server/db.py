@@ -288,12 +288,17 @@ def keep_connections_in_this_thread() -> None:
 
 @contextlib.contextmanager
 def connection():
-    """Connect for one unit of work. A SQLite connection stays open for its thread (opening
-    one costs more than a request's queries: four pragmas), outside any transaction, and
-    closes with the thread; so does a PostgreSQL one in a request thread. Any other thread
-    (a stream, a page, a job) gives its PostgreSQL connection back to the pool at the end."""
+    """Connect for one unit of work. In a request thread the connection stays open for the
+    thread (opening a SQLite one costs more than a request's queries: four pragmas), outside
+    any transaction, and closes with the thread. Any other thread (a stream, a page, a job, a
+    handler that waits on the network) closes its SQLite connection, or gives its PostgreSQL
+    one back to the pool, at the end."""
     db = database.obj
-    keeps = not is_postgres() or getattr(_thread, "keeps_connection", False)
+    # only the request threads keep theirs: any other thread (anyio's up to 40, job consumers)
+    # holding a SQLite connection each kept its page cache, and the process grew with every
+    # thread a burst brought into use (README "Hostile input"); a database in memory lives
+    # only as long as its connection
+    keeps = getattr(_thread, "keeps_connection", False) or (not is_postgres() and sqlite_file(db) is None)
     if not db.is_closed() and is_postgres() and keeps and db.connection().closed:
         db.close()  # the server closed it (a restart): the pool drops it, the next one is fresh
     if db.is_closed():
