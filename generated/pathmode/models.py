@@ -2,684 +2,76 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Any
-
-from pydantic import BaseModel, Field, RootModel, constr
-
-
-class IntentsGetParametersQuery(BaseModel):
-    status: str | None = None
-    workspace_id: str | None = None
-
-
-class IntentsGetResponse(BaseModel):
-    pass
-
+from typing import Any, TypeAlias, TypedDict
 
-class IntentsGetResponse1(BaseModel):
-    error: str
+DeleteApiKeysResponse200: TypeAlias = dict[str, Any]
 
 
-class IntentsPostParametersQuery(BaseModel):
-    workspace_id: str | None = None
+GetApiKeysResponse200: TypeAlias = dict[str, Any]
 
 
-class ProblemSeverity(StrEnum):
-    low = 'low'
-    medium = 'medium'
-    high = 'high'
-    critical = 'critical'
+PostApiKeysResponse201: TypeAlias = dict[str, Any]
 
 
-class Outcomes(BaseModel):
-    id: str | None = None
-    text: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-    )
-    priority: str | None = None
+GetEvidenceResponse200: TypeAlias = dict[str, Any]
 
 
-class EdgeCase(BaseModel):
-    id: str | None = None
-    scenario: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-    )
-    expectedBehavior: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-    )
-
-
-class IntentsPostRequest(BaseModel):
-    title: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-    ) = Field(..., description='Non-empty after trim. Stored as user_goal.')
-    objective: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-    ) = Field(..., description='Non-empty after trim.')
-    productId: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-    ) = Field(
-        ...,
-        description='Non-empty after trim. Must reference a product in this workspace or returns 404.',
-    )
-    constraints: list[str] | None = Field(
-        None, description='Coerced to trimmed non-empty strings.'
-    )
-    healthMetrics: list[str] | None = Field(
-        None, description='Coerced to trimmed non-empty strings.'
-    )
-    verification: dict[str, Any] | None = Field(
-        None, description='Verification plan object; defaults to {} if omitted.'
-    )
-    problemSeverity: ProblemSeverity | None = Field(
-        None, description='Optional severity enum.'
-    )
-    scope: dict[str, Any] | None = Field(
-        None, description='Optional scope object; may be null.'
-    )
-    outcomes: (
-        list[
-            constr(
-                pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-            )
-            | Outcomes
-        ]
-        | None
-    ) = Field(
-        None,
-        description='Strings or structured objects; strings must be non-empty after trim. Normalized to StructuredOutcome[] at the boundary.',
-    )
-    edgeCases: list[EdgeCase] | None = Field(
-        None,
-        description='Each field non-empty after trim. Synced via replaceIntentEdgeCasesRpc; on failure the just-created intent is deleted and 500 returned.',
-    )
-
-
-class IntentsPostResponse(BaseModel):
-    pass
-
-
-class IntentsPostResponse1(BaseModel):
-    error: str
-
+PostEvidenceResponse201: TypeAlias = dict[str, Any]
 
-class IntentsIdGetParametersQuery(BaseModel):
-    workspace_id: str | None = None
-
-
-class IntentsIdGetResponse(BaseModel):
-    pass
-
-
-class IntentsIdGetResponse1(BaseModel):
-    error: str
-
-
-class IntentsIdPatchParametersQuery(BaseModel):
-    workspace_id: str | None = None
-
-
-class ProblemSeverity1Enum(StrEnum):
-    low = 'low'
-    medium = 'medium'
-    high = 'high'
-    critical = 'critical'
 
+GetIntentsResponse200: TypeAlias = dict[str, Any]
 
-class ProblemSeverity1(RootModel[ProblemSeverity1Enum | None]):
-    root: ProblemSeverity1Enum | None = Field(
-        None, description='Nullable severity enum.'
-    )
-
-
-class IntentsIdPatchRequest(BaseModel):
-    title: (
-        constr(
-            pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-        )
-        | None
-    ) = Field(
-        None, description='Non-empty after trim if provided. Stored as user_goal.'
-    )
-    objective: (
-        constr(
-            pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-        )
-        | None
-    ) = Field(None, description='Non-empty after trim if provided.')
-    constraints: list[str] | None = Field(
-        None, description='Replaces constraints (coerced to trimmed non-empty strings).'
-    )
-    healthMetrics: list[str] | None = Field(
-        None,
-        description='Replaces health_metrics (coerced to trimmed non-empty strings).',
-    )
-    verification: dict[str, Any] | None = Field(
-        None, description='Replaces verification plan.'
-    )
-    problemSeverity: ProblemSeverity1 | None = Field(
-        None, description='Nullable severity enum.'
-    )
-    scope: dict[str, Any] | None = Field(None, description='Nullable scope object.')
-    outcomes: (
-        list[
-            constr(
-                pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-            )
-            | Outcomes
-        ]
-        | None
-    ) = Field(
-        None, description='Replaces both outcomes_v2 and the flat outcomes text list.'
-    )
-    edgeCases: list[EdgeCase] | None = Field(
-        None,
-        description='Replace-all semantics via replaceIntentEdgeCasesRpc; on failure the intent is rolled back to its prior snapshot and 500 returned.',
-    )
-    evidenceAnchors: dict[str, list[str]] | None = Field(
-        None,
-        description="Map of anchor key (e.g. 'objective', 'outcome:0', 'edgeCase:<uuid>') to evidence id arrays.",
-    )
 
+PostIntentsResponse201: TypeAlias = dict[str, Any]
 
-class IntentsIdPatchResponse(BaseModel):
-    pass
 
+GetIntentsIdResponse200: TypeAlias = dict[str, Any]
 
-class IntentsIdPatchResponse1(BaseModel):
-    error: str
 
+PatchIntentsIdResponse200: TypeAlias = dict[str, Any]
 
-class IntentsIdStatusPatchParametersQuery(BaseModel):
-    workspace_id: str | None = None
 
+PostIntentsIdEvidenceResponse200: TypeAlias = dict[str, Any]
 
-class Status(StrEnum):
-    draft = 'draft'
-    validated = 'validated'
-    approved = 'approved'
-    shipped = 'shipped'
-    verified = 'verified'
-
-
-class IntentsIdStatusPatchRequest(BaseModel):
-    status: Status = Field(
-        ...,
-        description='Target status. draft/validated/approved clear shipped_at and verified_at; shipped sets shipped_at and clears verified_at; verified sets verified_at.',
-    )
-    verificationResult: dict[str, Any] | None = Field(
-        None,
-        description="Optional. When present it is saved to verification_result and a summary is logged as an intent_implementation_notes row (source 'verification_checkpoint').",
-    )
-
-
-class IntentsIdStatusPatchResponse(BaseModel):
-    pass
-
-
-class IntentsIdStatusPatchResponse1(BaseModel):
-    error: str
-
-
-class IntentsIdNotesPostParametersQuery(BaseModel):
-    workspace_id: str | None = None
-
-
-class Source(StrEnum):
-    mcp = 'mcp'
-    cli = 'cli'
-    github = 'github'
-    manual = 'manual'
-    verification_checkpoint = 'verification_checkpoint'
-    linear = 'linear'
-    jira = 'jira'
-    execution_sync = 'execution_sync'
 
+GetIntentsIdFindingsResponse200: TypeAlias = dict[str, Any]
 
-class IntentsIdNotesPostRequest(BaseModel):
-    note: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-    ) = Field(..., description='Non-empty after trim.')
-    source: Source | None = Field(
-        None, description="Origin of the note; defaults to 'manual' when omitted."
-    )
 
+PostIntentsIdFindingsResponse201: TypeAlias = dict[str, Any]
 
-class IntentsIdNotesPostResponse(BaseModel):
-    pass
 
+GetIntentsIdNotesResponse200: TypeAlias = dict[str, Any]
 
-class IntentsIdNotesPostResponse1(BaseModel):
-    error: str
 
+PostIntentsIdNotesResponse201: TypeAlias = dict[str, Any]
 
-class IntentsIdNotesGetParametersQuery(BaseModel):
-    workspace_id: str | None = None
 
+GetIntentsIdOutcomesResponse200: TypeAlias = dict[str, Any]
 
-class IntentsIdNotesGetResponse(BaseModel):
-    pass
 
+PostIntentsIdOutcomesResponse201: TypeAlias = dict[str, Any]
 
-class IntentsIdNotesGetResponse1(BaseModel):
-    error: str
 
+GetIntentsIdPromptResponse200: TypeAlias = dict[str, Any]
 
-class IntentsIdFindingsPostParametersQuery(BaseModel):
-    workspace_id: str | None = None
 
+DeleteIntentsIdShareResponse200: TypeAlias = dict[str, Any]
 
-class IntentsIdFindingsPostRequest(BaseModel):
-    assumption: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-    ) = Field(
-        ...,
-        description='What the spec assumed or said before it was built. Non-empty after trim.',
-    )
-    finding: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-    ) = Field(
-        ...,
-        description='What building it actually revealed — the fact that contradicts the assumption. Non-empty after trim.',
-    )
-    target: (
-        constr(
-            pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-        )
-        | None
-    ) = Field(
-        None,
-        description="Which part of the spec this contradicts: 'objective', 'outcome:<id>', 'constraint:<index>', 'edgeCase:<id>', 'check:<id>' (a verification check — recording this flips that check to failing), or plain prose. Non-empty after trim when provided.",
-    )
-    correction: (
-        constr(
-            pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-        )
-        | None
-    ) = Field(
-        None,
-        description='Proposed correction to the intent, if any. Non-empty after trim when provided.',
-    )
-    source: (
-        constr(
-            pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-        )
-        | None
-    ) = Field(
-        None,
-        description="Provenance: where this came from, e.g. 'claude-code @ owner/repo'. Non-empty after trim when provided.",
-    )
 
+PostIntentsIdShareResponse200: TypeAlias = dict[str, Any]
 
-class IntentsIdFindingsPostResponse(BaseModel):
-    pass
 
+PatchIntentsIdStatusResponse200: TypeAlias = dict[str, Any]
 
-class IntentsIdFindingsPostResponse1(BaseModel):
-    error: str
 
+PostIntentsIdVerifyResponse200: TypeAlias = dict[str, Any]
 
-class Status1(StrEnum):
-    open = 'open'
-    reconciled = 'reconciled'
-    dismissed = 'dismissed'
 
+GetWorkspaceResponse200: TypeAlias = dict[str, Any]
 
-class IntentsIdFindingsGetParametersQuery(BaseModel):
-    status: Status1 | None = None
-    workspace_id: str | None = None
 
+GetWorkspaceConstitutionResponse200: TypeAlias = dict[str, Any]
 
-class IntentsIdFindingsGetResponse(BaseModel):
-    pass
 
-
-class IntentsIdFindingsGetResponse1(BaseModel):
-    error: str
-
-
-class IntentsIdEvidencePostParametersQuery(BaseModel):
-    workspace_id: str | None = None
-
-
-class IntentsIdEvidencePostRequest1(BaseModel):
-    link: list[str] = Field(
-        ...,
-        description='Evidence item UUIDs to link. Validated against the workspace; unknown IDs silently skipped. At least one of link/unlink must be a non-empty array.',
-        min_length=1,
-    )
-    unlink: list[str] | None = Field(
-        None,
-        description='Evidence item UUIDs to unlink. Validated against the workspace; unknown IDs silently skipped. At least one of link/unlink must be a non-empty array.',
-    )
-
-
-class IntentsIdEvidencePostRequest2(BaseModel):
-    link: list[str] | None = Field(
-        None,
-        description='Evidence item UUIDs to link. Validated against the workspace; unknown IDs silently skipped. At least one of link/unlink must be a non-empty array.',
-    )
-    unlink: list[str] = Field(
-        ...,
-        description='Evidence item UUIDs to unlink. Validated against the workspace; unknown IDs silently skipped. At least one of link/unlink must be a non-empty array.',
-        min_length=1,
-    )
-
-
-class IntentsIdEvidencePostRequest(
-    RootModel[IntentsIdEvidencePostRequest1 | IntentsIdEvidencePostRequest2]
-):
-    root: IntentsIdEvidencePostRequest1 | IntentsIdEvidencePostRequest2
-
-
-class IntentsIdEvidencePostResponse(BaseModel):
-    pass
-
-
-class IntentsIdEvidencePostResponse1(BaseModel):
-    error: str
-
-
-class IntentsIdVerifyPostParametersQuery(BaseModel):
-    workspace_id: str | None = None
-
-
-class IntentsIdVerifyPostRequest(BaseModel):
-    summary: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-    ) = Field(
-        ...,
-        description='Implementation summary the AI grades against the spec. Trimmed, must be non-empty.',
-    )
-    codeChanges: str | None = Field(
-        None,
-        description='Optional code-changes blob; first 15000 chars are included in the AI prompt.',
-    )
-
-
-class IntentsIdVerifyPostResponse(BaseModel):
-    pass
-
-
-class IntentsIdVerifyPostResponse1(BaseModel):
-    error: str
-
-
-class AgentType(StrEnum):
-    cursor = 'cursor'
-    windsurf = 'windsurf'
-    claude_code = 'claude-code'
-    codex = 'codex'
-    generic = 'generic'
-
-
-class Mode(StrEnum):
-    draft = 'draft'
-    execute = 'execute'
-
-
-class Format(StrEnum):
-    json = 'json'
-    markdown = 'markdown'
-
-
-class IntentsIdPromptGetParametersQuery(BaseModel):
-    agent_type: AgentType | None = None
-    mode: Mode | None = None
-    format: Format | None = None
-    workspace_id: str | None = None
-
-
-class IntentsIdPromptGetResponse(BaseModel):
-    pass
-
-
-class IntentsIdPromptGetResponse1(BaseModel):
-    error: str
-
-
-class IntentsIdSharePostParametersQuery(BaseModel):
-    workspace_id: str | None = None
-
-
-class IntentsIdSharePostResponse(BaseModel):
-    pass
-
-
-class IntentsIdSharePostResponse1(BaseModel):
-    error: str
-
-
-class IntentsIdShareDeleteParametersQuery(BaseModel):
-    workspace_id: str | None = None
-
-
-class IntentsIdShareDeleteResponse(BaseModel):
-    pass
-
-
-class IntentsIdShareDeleteResponse1(BaseModel):
-    error: str
-
-
-class IntentsIdOutcomesGetResponse(BaseModel):
-    pass
-
-
-class IntentsIdOutcomesGetResponse1(BaseModel):
-    error: str
-
-
-class IntentsIdOutcomesPostRequest(BaseModel):
-    outcomeIndex: float = Field(
-        ...,
-        description='Index of the outcome being measured. Required (rejected only when undefined/null, so 0 is valid).',
-    )
-    outcomeText: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-    ) = Field(
-        ...,
-        description='Outcome text snapshot. Required non-empty string; trimmed before insert.',
-    )
-    actualValue: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-    ) = Field(
-        ...,
-        description='Measured value. Required non-empty string; trimmed before insert.',
-    )
-    baselineValue: str | None = Field(
-        None, description='Baseline value before the change. Stored null if falsy.'
-    )
-    unit: str | None = Field(None, description='Unit of measure. Stored null if falsy.')
-    met: bool | None = Field(
-        None,
-        description='Whether the outcome target was met. Stored null if not provided (uses ?? null).',
-    )
-    source: str | None = Field(
-        None, description="Provenance label. Defaults to 'manual' when falsy."
-    )
-
-
-class IntentsIdOutcomesPostResponse(BaseModel):
-    pass
-
-
-class IntentsIdOutcomesPostResponse1(BaseModel):
-    error: str
-
-
-class IntentsIdAnalyzeCodebasePostResponse(BaseModel):
-    error: str
-
-
-class Type(StrEnum):
-    friction = 'friction'
-    quote = 'quote'
-    observation = 'observation'
-    metric = 'metric'
-    request = 'request'
-
-
-class Severity(StrEnum):
-    low = 'low'
-    medium = 'medium'
-    high = 'high'
-    critical = 'critical'
-
-
-class EvidenceGetParametersQuery(BaseModel):
-    productId: str | None = None
-    type: Type | None = None
-    severity: Severity | None = None
-    search: str | None = None
-    tags: str | None = None
-    limit: float | None = None
-    offset: float | None = None
-    workspace_id: str | None = None
-
-
-class EvidenceGetResponse(BaseModel):
-    pass
-
-
-class EvidenceGetResponse1(BaseModel):
-    error: str
-
-
-class EvidencePostParametersQuery(BaseModel):
-    workspace_id: str | None = None
-
-
-class Sentiment(StrEnum):
-    positive = 'positive'
-    negative = 'negative'
-    neutral = 'neutral'
-    mixed = 'mixed'
-
-
-class EvidencePostRequest(BaseModel):
-    content: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-    ) = Field(..., description='Non-empty evidence text; trimmed before storage.')
-    type: Type = Field(
-        ..., description='One of friction | quote | observation | metric | request.'
-    )
-    productId: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]'
-    ) = Field(..., description='Product must belong to the workspace (else 404).')
-    source: str | None = Field(
-        None, description='Free-text source label; stored as null if omitted.'
-    )
-    sourceUrl: str | None = Field(
-        None, description='Source URL; stored as null if omitted.'
-    )
-    severity: Severity | None = Field(
-        None, description='low | medium | high | critical. 400 if invalid.'
-    )
-    sentiment: Sentiment | None = Field(
-        None, description='positive | negative | neutral | mixed. 400 if invalid.'
-    )
-    tags: list[str] | None = Field(None, description='Tag array; defaults to [].')
-    stage: str | None = Field(
-        None, description='Free-text journey stage; stored as null if omitted.'
-    )
-
-
-class EvidencePostResponse(BaseModel):
-    pass
-
-
-class EvidencePostResponse1(BaseModel):
-    error: str
-
-
-class WorkspaceGetParametersQuery(BaseModel):
-    workspace_id: str | None = None
-
-
-class WorkspaceGetResponse(BaseModel):
-    pass
-
-
-class WorkspaceGetResponse1(BaseModel):
-    error: str
-
-
-class WorkspaceConstitutionGetParametersQuery(BaseModel):
-    workspace_id: str | None = None
-
-
-class WorkspaceConstitutionGetResponse(BaseModel):
-    pass
-
-
-class WorkspaceConstitutionGetResponse1(BaseModel):
-    error: str
-
-
-class Format1(StrEnum):
-    claude_md = 'claude-md'
-    agents_md = 'agents-md'
-    cursorrules = 'cursorrules'
-    intent_md = 'intent-md'
-
-
-class ExportGetParametersQuery(BaseModel):
-    format: Format1 | None = None
-    intent_id: str | None = None
-    product_id: str | None = None
-    workspace_id: str | None = None
-
-
-class ExportGetResponse(BaseModel):
-    error: str
-
-
-class ApiKeysGetResponse(BaseModel):
-    pass
-
-
-class ApiKeysGetResponse1(BaseModel):
-    error: str
-
-
-class Scope(StrEnum):
-    read = 'read'
-    write = 'write'
-    admin = 'admin'
-
-
-class ApiKeysPostRequest(BaseModel):
-    name: constr(min_length=1) = Field(..., description='Human label for the key.')
-    workspaceId: constr(min_length=1) = Field(
-        ..., description='Workspace the key belongs to; caller must be admin/owner.'
-    )
-    scopes: list[Scope] | None = Field(
-        None,
-        description="Subset of read | write | admin. Defaults to ['read','write']. Must be non-empty and within the scopes the caller's role permits.",
-        min_length=1,
-    )
-
-
-class ApiKeysPostResponse(BaseModel):
-    pass
-
-
-class ApiKeysPostResponse1(BaseModel):
-    error: str
-
-
-class ApiKeysDeleteRequest(BaseModel):
-    keyId: constr(min_length=1) = Field(
-        ...,
-        description='Id of the api_keys row to delete; scoped to the authenticated user (eq user_id).',
-    )
-
-
-class ApiKeysDeleteResponse(BaseModel):
-    pass
-
-
-class ApiKeysDeleteResponse1(BaseModel):
+class ErrorBody(TypedDict):
     error: str
