@@ -49,7 +49,7 @@ def find_membership(slug: str, user_id: str) -> tuple[Org, Member]:
     org = Org.get_or_none((Org.slug == slug) & Org.deleted_at.is_null())
     member = org and Member.get_or_none(
         (Member.org == org) & (Member.user == user_id) & (Member.status == "active"))
-    if not member:
+    if not org or not member:
         raise NotFound("Organization not found")
     return org, member
 

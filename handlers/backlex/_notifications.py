@@ -44,8 +44,8 @@ def _audience(event: AuditEvent, audience: str) -> set[str]:
         return {user_id} if user_id else set()
     members = Member.select(Member.user, Member.role).where(
         (Member.org == event.org_id) & (Member.status == "active") & Member.user.is_null(False))
-    return {m.user_id for m in members
-            if audience == EVERYONE or ROLE_RANK[m.role] >= ROLE_RANK["admin"]}
+    return {m.user_id for m in members if m.user_id is not None  # (the query's filter: for the checker)
+            and (audience == EVERYONE or ROLE_RANK[m.role] >= ROLE_RANK["admin"])}
 
 
 class _Defaulting(dict):

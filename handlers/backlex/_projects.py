@@ -16,6 +16,7 @@ the current state is 409 with ``details: {state, allowed}``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from huey import crontab
 
@@ -145,7 +146,7 @@ def deploy_worker(project: Project, version: str) -> None:
     """Deploy the worker template at ``version``."""
 
 
-PROVISIONING_STEPS = [create_database, deploy_worker]
+PROVISIONING_STEPS: list[Callable[..., None]] = [create_database, deploy_worker]
 
 
 @job()
@@ -190,6 +191,7 @@ def upgrade(deploy_id: str) -> None:
             return  # already run
         project = Project.get_by_id(deploy.project_id)
         current, target = deploy.ref, deploy.template_version
+        assert target is not None  # an upgrade deploy is queued with the version it deploys
         if project.status != "active" or project.deleted_at:
             finish_deploy(deploy.id, "failed", f"The project is {project.status}")
             return

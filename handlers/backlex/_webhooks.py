@@ -22,6 +22,7 @@ import logging
 import os
 import socket
 import time
+from typing import Any
 from urllib.parse import urlparse
 
 import httpx
@@ -120,7 +121,7 @@ def check_url(url: str, *, resolve: bool) -> list[str]:
             infos = socket.getaddrinfo(host, parsed.port or 443, proto=socket.IPPROTO_TCP)
         except OSError:
             raise TargetRefused(f"The target host {host} does not resolve") from None
-        addresses = sorted({info[4][0] for info in infos})
+        addresses = sorted({info[4][0] for info in infos})  # type: ignore[misc]  # IP sockaddrs start with a str
     for address in addresses:
         if not _is_public(address):
             raise TargetRefused(f"The target resolves to a non-public address ({address})")
@@ -171,7 +172,7 @@ def post_signed(webhook: Webhook, payload: dict) -> dict:
     """POST one signed delivery; answers {statusCode, durationMs, error}. Never raises."""
     body = json.dumps(payload, separators=(",", ":")).encode()
     started = time.monotonic()
-    outcome = {"statusCode": None, "durationMs": 0, "error": None}
+    outcome: dict[str, Any] = {"statusCode": None, "durationMs": 0, "error": None}
     try:
         headers = {"Content-Type": "application/json", "User-Agent": "backlex-webhooks/1",
                    "Backlex-Event": payload["type"], "Backlex-Webhook-Id": webhook.id,

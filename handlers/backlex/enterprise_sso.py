@@ -65,14 +65,14 @@ def _validate(kind: str, config: dict, email_domain, existing: SsoConnection | N
         for name in OIDC_FIELDS:
             if _text(config, name) is None and not (name == "clientSecret" and keeps_secret):
                 errors[f"config.{name}"] = ["Required for OIDC"]
-        if _text(config, "issuer") and not _is_http_url(_text(config, "issuer")):
+        if (issuer := _text(config, "issuer")) and not _is_http_url(issuer):
             errors["config.issuer"] = ["Must be an http(s) URL"]
     else:
         if _text(config, "metadataUrl") is None and _text(config, "metadataXml") is None:
             errors["config.metadataUrl"] = ["SAML needs metadataUrl or metadataXml"]
-        elif _text(config, "metadataUrl") and not _is_http_url(_text(config, "metadataUrl")):
+        elif (metadata_url := _text(config, "metadataUrl")) and not _is_http_url(metadata_url):
             errors["config.metadataUrl"] = ["Must be an http(s) URL"]
-        elif _text(config, "metadataXml") and not _text(config, "metadataXml").startswith("<"):
+        elif (metadata_xml := _text(config, "metadataXml")) and not metadata_xml.startswith("<"):
             errors["config.metadataXml"] = ["Must be an XML document"]
     if email_domain is not None and not DOMAIN.match(email_domain.strip().lower()):
         errors["emailDomain"] = ["Must be a domain name such as example.com"]

@@ -7,6 +7,7 @@ jobs of ``_webhooks``; notifications delegate to ``_notifications``.
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlparse
 
 from handlers.backlex import _events, _notifications, _webhooks
@@ -119,8 +120,8 @@ def _validate_config(kind: str, config: dict) -> dict:
     if unknown:
         raise _invalid("config", f"Unknown {kind} settings: {', '.join(unknown)}")
     if kind == "slack":
-        clean = {"webhookUrl": _https_url("config.webhookUrl", config.get("webhookUrl"),
-                                          ("hooks.slack.com",), "/services/")}
+        clean: dict[str, Any] = {"webhookUrl": _https_url("config.webhookUrl", config.get("webhookUrl"),
+                                                          ("hooks.slack.com",), "/services/")}
         if config.get("channel") is not None:
             if not isinstance(config["channel"], str) or not re.match(r"^#?[a-z0-9._-]{1,80}$", config["channel"]):
                 raise _invalid("config.channel", "Not a Slack channel name")

@@ -146,7 +146,8 @@ def verification_summary(result) -> str:
     """The note logged for a verification result: verdict, score and its summary."""
     if not isinstance(result, dict):
         return "Verification checkpoint recorded."
-    verdict = {True: "PASS", False: "FAIL"}.get(result.get("pass"), "RECORDED")
+    verdicts: dict[object, str] = {True: "PASS", False: "FAIL"}
+    verdict = verdicts.get(result.get("pass"), "RECORDED")
     parts = [f"Verification {verdict}"]
     if isinstance(result.get("score"), (int, float)):
         parts[0] += f" (score {result['score']})"

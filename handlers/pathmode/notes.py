@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from peewee import fn
 
 from handlers.pathmode._common import caller, intent_in_workspace, next_timestamp
@@ -12,7 +14,7 @@ from spec_server.text import trim
 
 
 def note_view(note: Note, *, with_author: bool) -> dict:
-    view = {"id": note.id, "intentId": note.intent_id, "note": note.note, "source": note.source}
+    view: dict[str, Any] = {"id": note.id, "intentId": note.intent_id, "note": note.note, "source": note.source}
     if with_author:  # the list shows createdBy, the create response does not
         view["createdBy"] = note.created_by
     view["createdAt"] = clock.iso(note.created_at)

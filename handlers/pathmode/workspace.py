@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from handlers.pathmode._common import current_workspace, current_workspace_id
 from handlers.pathmode._intents import active_rules
 from handlers.pathmode.store import ConstitutionRule, Product
@@ -15,7 +17,8 @@ OPTIONAL_PRODUCT_FIELDS = (
 
 
 def product_view(product: Product) -> dict:
-    view = {"id": product.id, "workspaceId": product.workspace_id, "name": product.name, "slug": product.slug}
+    view: dict[str, Any] = {"id": product.id, "workspaceId": product.workspace_id, "name": product.name,
+                            "slug": product.slug}
     for key, column in OPTIONAL_PRODUCT_FIELDS:
         value = getattr(product, column)
         if value:
@@ -31,7 +34,7 @@ def product_view(product: Product) -> dict:
 
 
 def rule_view(rule: ConstitutionRule) -> dict:
-    view = {"id": rule.id, "category": rule.category, "text": rule.text}
+    view: dict[str, Any] = {"id": rule.id, "category": rule.category, "text": rule.text}
     if rule.rationale is not None:
         view["rationale"] = rule.rationale
     if rule.scope is not None:
