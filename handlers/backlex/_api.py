@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generated.backlex import OPENAPI_PATH
+from generated.backlex import OPENAPI_PATH, models
 from generated.backlex.operations import BY_ID
 from handlers.backlex import _jobs, _permissions, _seed
 from handlers.backlex.store import MODELS, Member, Org, Session, User
@@ -29,7 +29,7 @@ class Caller:
     email: str
 
 
-def envelope(error: ApiError) -> dict:
+def envelope(error: ApiError) -> models.ErrorBody:
     return {"error": {"code": error.code, "message": error.message, "details": error.details}}
 
 

@@ -7,6 +7,7 @@ caller's own notifications.
 
 from __future__ import annotations
 
+from generated.backlex import models
 from handlers.backlex import _events
 from handlers.backlex._api import current_org
 from handlers.backlex._permissions import ROLE_RANK
@@ -73,7 +74,7 @@ def notify_on(event: AuditEvent) -> None:
 _events.subscribe(notify_on)
 
 
-def notification_view(n: Notification) -> dict:
+def notification_view(n: Notification) -> models.Notification:
     return {"id": n.id, "kind": n.kind, "title": n.title, "body": n.body, "data": n.data or {},
             "read": n.read_at is not None, "readAt": clock.iso(n.read_at),
             "createdAt": clock.iso(n.created_at)}

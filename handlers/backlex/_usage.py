@@ -16,6 +16,7 @@ from typing import Any, cast
 
 import peewee
 
+from generated.backlex import models
 from handlers.backlex import _plans
 from handlers.backlex.store import Org, Project, Topup, UsagePack, UsageRecord
 from spec_server import clock
@@ -96,7 +97,7 @@ def allowance(org: Org) -> dict[str, int | None]:
     return allowed
 
 
-def enforcement(org: Org) -> dict[str, bool]:
+def enforcement(org: Org) -> models.GetOrgBillingResponse200Enforcement:
     """Over the request allowance → throttled; over the D1 or R2 allowance → storage read-only."""
     used, allowed = totals(org, period_of(clock.now_ms())), allowance(org)
 
@@ -119,7 +120,7 @@ def _per_project(org: Org, period: str | None) -> dict[str, dict]:
     return projects
 
 
-def snapshot(org: Org) -> dict:
+def snapshot(org: Org) -> models.Usage:
     now = clock.now_ms()
     period = period_of(now)
     start, end = period_bounds(period)
@@ -140,7 +141,7 @@ def snapshot(org: Org) -> dict:
     }
 
 
-def history(org: Org) -> dict:
+def history(org: Org) -> models.UsageHistory:
     """Every month with usage, newest first; each project as it was named, deleted ones marked."""
     rows = cast(Rows, UsageRecord.select(UsageRecord.period, UsageRecord.project_id, UsageRecord.metric,
                                          peewee.fn.SUM(UsageRecord.amount).alias("total"),

@@ -27,6 +27,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from generated.backlex import models
 from handlers.backlex import _events
 from handlers.backlex._jobs import job
 from handlers.backlex.store import AuditEvent, Integration, Webhook, WebhookDelivery
@@ -189,7 +190,8 @@ def post_signed(webhook: Webhook, payload: dict) -> dict:
     return outcome
 
 
-def record_attempt(webhook: Webhook, payload: dict, outcome: dict, attempt: int, *, is_test=False) -> WebhookDelivery:
+def record_attempt(webhook: Webhook, payload: dict, outcome: dict, attempt: int, *,
+                   is_test=False) -> WebhookDelivery:
     with write_transaction():
         return WebhookDelivery.create(
             org=webhook.org_id, webhook_id=webhook.id, event_id=payload["id"], event_type=payload["type"],
@@ -198,7 +200,7 @@ def record_attempt(webhook: Webhook, payload: dict, outcome: dict, attempt: int,
             error=outcome["error"], is_test=is_test, created_at=clock.now_ms())
 
 
-def delivery_view(delivery: WebhookDelivery) -> dict:
+def delivery_view(delivery: WebhookDelivery) -> models.WebhookDelivery:
     return {
         "id": delivery.id,
         "webhookId": delivery.webhook_id,

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, cast
 
 import peewee
 
-from generated.pathmode import OPENAPI_PATH
+from generated.pathmode import OPENAPI_PATH, models
 from generated.pathmode.operations import BY_ID
 from handlers.pathmode import _migrations, _seed
 from handlers.pathmode.store import MODELS, ApiKey, Membership, Session, Workspace
@@ -60,11 +61,12 @@ class Caller:
     workspace: Workspace | None = None
 
 
-def envelope(error: ApiError) -> dict:
-    body = {"error": error.message}
+def envelope(error: ApiError) -> models.ErrorBody:
+    body: models.ErrorBody = {"error": error.message}
+    undeclared = cast(dict[str, Any], body)  # keys the documented (open) error object leaves free
     if error.details is not None:
-        body["details"] = error.details
-    body.update(error.extra)
+        undeclared["details"] = error.details
+    undeclared.update(error.extra)
     return body
 
 

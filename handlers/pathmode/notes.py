@@ -6,6 +6,7 @@ from typing import Any
 
 from peewee import fn
 
+from generated.pathmode import models
 from handlers.pathmode._common import caller, intent_in_workspace, next_timestamp
 from handlers.pathmode.store import Note
 from spec_server import clock
@@ -21,7 +22,7 @@ def note_view(note: Note, *, with_author: bool) -> dict:
     return view
 
 
-def get_intents_id_notes(id_, workspace_id=None):
+def get_intents_id_notes(id_, workspace_id=None) -> tuple[models.GetIntentsIdNotesResponse200, int]:
     intent = intent_in_workspace(id_)
     notes = (Note.select().where(Note.intent == intent.id)
              .order_by(Note.created_at.desc(), Note.id.desc()))
@@ -29,7 +30,7 @@ def get_intents_id_notes(id_, workspace_id=None):
     return {"notes": shown, "count": len(shown)}, 200
 
 
-def post_intents_id_notes(id_, body, workspace_id=None):
+def post_intents_id_notes(id_, body, workspace_id=None) -> tuple[models.PostIntentsIdNotesResponse201, int]:
     intent = intent_in_workspace(id_)
     with write_transaction():
         serialize(f"notes:{intent.id}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generated.pathmode import models
 from handlers.pathmode._common import current_workspace, current_workspace_id
 from handlers.pathmode._intents import active_rules
 from handlers.pathmode.store import ConstitutionRule, Product
@@ -47,7 +48,7 @@ def rule_view(rule: ConstitutionRule) -> dict:
     return view
 
 
-def get_workspace(workspace_id=None):
+def get_workspace(workspace_id=None) -> tuple[models.GetWorkspaceResponse200, int]:
     ws = current_workspace()
     products = (Product.select()
                 .where((Product.workspace == ws.id) & (Product.status == "active"))
@@ -63,6 +64,6 @@ def get_workspace(workspace_id=None):
     }, 200
 
 
-def get_workspace_constitution(workspace_id=None):
+def get_workspace_constitution(workspace_id=None) -> tuple[models.GetWorkspaceConstitutionResponse200, int]:
     rules = [rule_view(r) for r in active_rules(current_workspace_id())]
     return {"rules": rules, "count": len(rules)}, 200
