@@ -88,9 +88,32 @@ def parse_bodies(document: dict, operations) -> Bodies:
                 errors.setdefault(_canonical(schema), []).append(f"{label} {code}")
     counts = Counter({shape: len(answers) for shape, answers in errors.items()})
     ranked = sorted(errors, key=lambda shape: (-counts[shape], shape))
-    schemas = document.get("components", {}).get("schemas", {})
+    used = [json.loads(body.schema) for body in success] + [json.loads(shape) for shape in ranked[:1]]
+    schemas = _referenced(document.get("components", {}).get("schemas", {}), used)
     return Bodies(_canonical(schemas), tuple(success),
                   tuple(ErrorShape(shape, tuple(errors[shape])) for shape in ranked))
+
+
+_COMPONENT = "#/components/schemas/"
+
+
+def _referenced(components: dict, roots: list) -> dict:
+    """The components the bodies refer to, directly or through each other: the request
+    bodies' own components (``CreateOrgInput``) would be models that nothing uses."""
+    found: dict[str, dict] = {}
+    pending = list(roots)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            name = reference.removeprefix(_COMPONENT) if isinstance(reference, str) else ""
+            if name in components and name not in found:
+                found[name] = components[name]
+                pending.append(components[name])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return {name: found[name] for name in sorted(found)}
 
 
 def name_clashes(bodies: Bodies) -> list[str]:

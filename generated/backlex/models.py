@@ -5,10 +5,6 @@ from __future__ import annotations
 from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
 
-class AcceptInvitationInput(TypedDict):
-    token: str
-
-
 class Account(TypedDict):
     email: str
     emailVerified: bool
@@ -22,22 +18,7 @@ class Account(TypedDict):
 Alarm: TypeAlias = dict[str, Any]
 
 
-class AlarmInput(TypedDict):
-    metric: Literal['requests', 'd1', 'r2']
-    thresholdPct: int
-
-
 ApiKey: TypeAlias = dict[str, Any]
-
-
-ApiKeyInputMcpTool: TypeAlias = str
-
-
-class ApiKeyInput(TypedDict):
-    expiresInDays: NotRequired[int]
-    mcpTools: NotRequired[list[ApiKeyInputMcpTool]]
-    name: str
-    scope: Literal['full', 'deploy', 'read-only']
 
 
 class AppErrorError(TypedDict):
@@ -56,38 +37,7 @@ AuditEvent: TypeAlias = dict[str, Any]
 Backup: TypeAlias = dict[str, Any]
 
 
-class BackupInput(TypedDict):
-    kind: NotRequired[Literal['auto', 'manual']]
-
-
 Branch: TypeAlias = dict[str, Any]
-
-
-class BranchInput(TypedDict):
-    name: str
-    prNumber: NotRequired[int | None]
-
-
-class CheckoutInput(TypedDict):
-    interval: NotRequired[Literal['monthly', 'annual']]
-    plan: Literal['pro', 'scale', 'max']
-
-
-class CreateOrgInput(TypedDict):
-    defaultRegion: NotRequired[
-        Literal['ist', 'fra', 'ams', 'lhr', 'sjc', 'iad', 'sin', 'syd']
-    ]
-    name: str
-    purpose: NotRequired[str]
-    residency: NotRequired[Literal['eu', 'tr', 'global']]
-    teamSize: NotRequired[str]
-
-
-class CreateProjectInput(TypedDict):
-    dbType: NotRequired[Literal['d1']]
-    name: str
-    region: NotRequired[Literal['ist', 'fra', 'ams', 'lhr', 'sjc', 'iad', 'sin', 'syd']]
-    template: NotRequired[str]
 
 
 Deploy: TypeAlias = dict[str, Any]
@@ -96,32 +46,13 @@ Deploy: TypeAlias = dict[str, Any]
 Domain: TypeAlias = dict[str, Any]
 
 
-class DomainInput(TypedDict):
-    hostname: str
-
-
 Integration: TypeAlias = dict[str, Any]
-
-
-class IntegrationInput(TypedDict):
-    config: NotRequired[dict[str, Any]]
-    events: NotRequired[list[str] | None]
-    kind: Literal['slack', 'discord', 'datadog', 'github']
-
-
-class InviteInput(TypedDict):
-    email: str
-    role: Literal['admin', 'developer', 'viewer']
 
 
 Invoice: TypeAlias = dict[str, Any]
 
 
 Member: TypeAlias = dict[str, Any]
-
-
-class MemberRoleInput(TypedDict):
-    role: Literal['owner', 'admin', 'developer', 'viewer']
 
 
 Notification: TypeAlias = dict[str, Any]
@@ -147,14 +78,6 @@ class OrgMembership(Org):
     role: str
 
 
-class PackCheckoutInput(TypedDict):
-    type: Literal['requests', 'neurons', 'r2', 'd1']
-
-
-class PitrRestoreInput(TypedDict):
-    timestamp: int
-
-
 class PitrRestoreResult(TypedDict):
     restoredTo: str
 
@@ -174,38 +97,10 @@ class ProjectSummary(TypedDict):
 SsoConfig: TypeAlias = dict[str, Any]
 
 
-class SsoInput(TypedDict):
-    config: NotRequired[dict[str, Any]]
-    emailDomain: NotRequired[str | None]
-    enabled: NotRequired[bool]
-    type: Literal['oidc', 'saml']
-
-
 Subscription: TypeAlias = dict[str, Any]
 
 
 TenantError: TypeAlias = dict[str, Any]
-
-
-class UpdateAccountInput(TypedDict):
-    name: NotRequired[str]
-    preferences: NotRequired[dict[str, Any]]
-    timezone: NotRequired[str]
-    title: NotRequired[str]
-
-
-class UpdateOrgInput(TypedDict):
-    defaultRegion: NotRequired[
-        Literal['ist', 'fra', 'ams', 'lhr', 'sjc', 'iad', 'sin', 'syd']
-    ]
-    ipAllowlist: NotRequired[list[str]]
-    name: NotRequired[str]
-    webhookUrl: NotRequired[str | None]
-
-
-class UpdateProjectInput(TypedDict):
-    environment: NotRequired[Literal['production', 'staging', 'development']]
-    name: NotRequired[str]
 
 
 Usage: TypeAlias = dict[str, Any]
@@ -218,14 +113,6 @@ Webhook: TypeAlias = dict[str, Any]
 
 
 WebhookDelivery: TypeAlias = dict[str, Any]
-
-
-WebhookInputEvent: TypeAlias = str
-
-
-class WebhookInput(TypedDict):
-    events: list[WebhookInputEvent]
-    url: str
 
 
 class GetAccountResponse200(TypedDict):

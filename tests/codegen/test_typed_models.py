@@ -171,3 +171,30 @@ def test_an_object_body_that_declares_nothing_is_an_open_map():
     assert body.type_name == "GetThingsResponse200"
     assert json.loads(body.schema) == {"type": "object", "additionalProperties": {}}
     assert json.loads(bodies.errors[0].schema) == {"type": "object"}  # errors are the envelope's
+
+
+def _components_referenced(document: dict, roots: list) -> set[str]:
+    components, found, pending = document.get("components", {}).get("schemas", {}), set(), list(roots)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            name = str(node.get("$ref", "")).removeprefix("#/components/schemas/")
+            if name in components and name not in found:
+                found.add(name)
+                pending.append(components[name])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return found
+
+
+def test_a_component_only_requests_use_gets_no_model():
+    """Models that nothing consumes are not generated: request bodies are connexion's to validate."""
+    for config in api_configs():
+        spec = parse(config)
+        models = importlib.import_module(f"generated.{config.name}.models")
+        every = [op for _path, _method, _item, op in operations(spec.document)]
+        answered = _components_referenced(spec.document, [op.get("responses", {}) for op in every])
+        requested = _components_referenced(spec.document, [op.get("requestBody", {}) for op in every])
+        assert all(hasattr(models, name) for name in answered)
+        assert not any(hasattr(models, name) for name in requested - answered)
