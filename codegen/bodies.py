@@ -37,7 +37,7 @@ class ErrorShape:
 
 @dataclass(frozen=True)
 class Bodies:
-    schemas: str = "{}"  # the document's components.schemas, canonical JSON (bodies refer to them)
+    schemas: str = "{}"  # the components the bodies reach (see _referenced), canonical JSON
     success: tuple[SuccessBody, ...] = ()
     errors: tuple[ErrorShape, ...] = ()  # the most common shape first: it is ErrorBody
 
