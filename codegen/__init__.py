@@ -2,6 +2,6 @@
 
 The generator reads each upstream OpenAPI document in ``specs/``, applies the team's
 overlay, turns the result into plain dataclasses (``parser``), and a thin renderer writes
-``generated/<api>/``: the runtime document connexion loads, pydantic models and the
-operation table.
+``generated/<api>/``: the runtime document connexion loads, the ``TypedDict`` models the
+handlers are typed with and the operation table.
 """

@@ -7,13 +7,17 @@ Every finding is one line that starts with the file to edit:
 - a handler left over from a removed or renamed operation;
 - an API's own completeness rules (backlex: a permission-table row for every org-scoped
   operation), and rate-limit bucket names that would mean two limits;
-- an API folder with no document, or a document with no handlers yet.
+- an API folder with no document, or a document with no handlers yet;
+- error answers of one document in more than one shape (its envelope builds one, ``ErrorBody``);
+- every type error mypy finds in the code typed with ``generated/<api>/models.py``
+  (``codegen.typecheck``): a response field whose type changed, at the line that builds it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from codegen import typecheck
 from codegen.parser import ApiSpec
 from spec_server import apis, handler_check
 
@@ -30,6 +34,7 @@ def code_findings(specs: list[ApiSpec], root: Path) -> list[str]:
                             f"handlers (`spec-server codegen --scaffold` writes their skeleton)")
             continue
         findings += handler_check.handler_findings(name, rows)
+        findings += error_shape_findings(spec)
         if not (root / "handlers" / name / "_api.py").exists():
             findings.append(f"handlers/{name}/_api.py: missing: the API's definition (security step, "
                             f"envelope), `spec-server codegen --scaffold` writes a skeleton")
@@ -46,4 +51,20 @@ def code_findings(specs: list[ApiSpec], root: Path) -> list[str]:
         name = folder.parent.name
         if name not in documented and not name.startswith("_"):
             findings.append(f"handlers/{name}/: no specs/{name}.openapi.json: left over from a removed API?")
-    return findings
+    return findings + typecheck.findings(root)
+
+
+def error_shape_findings(spec: ApiSpec) -> list[str]:
+    """The envelope (``handlers/<api>/_api.py``) answers every error with one body, typed
+    ``ErrorBody``: the shape most error answers of the document have. Each other shape is a
+    finding naming the answers that have it."""
+    shapes = spec.bodies.errors
+    name, lines = spec.config.name, []
+    for shape in shapes[1:]:
+        more = len(shape.answers) - 3
+        shown = ", ".join(shape.answers[:3]) + (f" and {more} more" if more > 0 else "")
+        lines.append(f"handlers/{name}/_api.py: envelope: {len(shape.answers)} error answers of "
+                     f"specs/{name}.openapi.json differ from ErrorBody, the shape of the "
+                     f"{len(shapes[0].answers)} others ({shown}); one envelope cannot build both: "
+                     f"{shape.schema}")
+    return lines

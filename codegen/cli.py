@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from codegen import check as code_check
-from codegen import render
+from codegen import render, typecheck
 from codegen import scaffold as scaffolding
 
 
@@ -37,6 +37,8 @@ def run(check: bool = False, root: Path = render.ROOT, out=sys.stdout, *, report
     if report_only:
         _print_section("changes since generated/ was committed", report or ["none"], out)
         return 0
+    if typecheck.skipped():
+        print(f"note: {typecheck.skipped()}", file=out)
     if check:
         stale = render.stale_files(files, root)
         findings = code_check.code_findings(specs, root)

@@ -92,6 +92,7 @@ def parse_target(target: str) -> list[Segment]:
     segments: list[Segment] = []
     pos = 1
     while pos < len(target):
+        segment: Segment
         parsed = _parse_filter(target, pos)
         if parsed:
             segment, pos = parsed

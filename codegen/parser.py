@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codegen import openapi31
+from codegen.bodies import Bodies, name_clashes, parse_bodies
 from codegen.document import HTTP_METHODS, deref
 from codegen.links import link_origins, link_problems
 from codegen.overlay import OverlayError, apply_overlay
@@ -81,6 +82,7 @@ class ApiSpec:
     mount: str = ""  # the path prefix the API is served under
     operations: list[Operation] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    bodies: Bodies = field(default_factory=Bodies)  # what generated/<api>/models.py is made of
 
 
 def snake(text: str) -> str:
@@ -316,4 +318,6 @@ def parse(config: ApiConfig) -> ApiSpec:
     # Links are checked last: backlex's operationIds, which links name, exist only from here on.
     for message in link_problems(spec.document, link_origins(dict(zip(sources, overlays, strict=True)))):
         spec.problems.append(Problem("error", message))
+    spec.bodies = parse_bodies(spec.document, spec.operations)
+    spec.problems += [Problem("error", clash) for clash in name_clashes(spec.bodies)]
     return spec

@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 
 from codegen import diff, parser
+from codegen.bodies import ERROR_BODY, Bodies
 from codegen.parser import ApiConfig, ApiSpec, Problem, parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,18 +50,33 @@ def render_document(spec: ApiSpec, sources: str) -> str:
     return '{"x-generated-from": ' + json.dumps(f"{sources} by codegen; do not edit") + ",\n" + body[2:] + "\n"
 
 
-def render_models(document_text: str, sources: str) -> str:
+def models_document(bodies: Bodies, title: str) -> dict:
+    """What datamodel-code-generator renders: the document's components, one schema per
+    success body under the name handlers use (``bodies.type_name``), and ``ErrorBody``."""
+    schemas = json.loads(bodies.schemas)
+    for body in bodies.success:
+        schemas[body.type_name] = json.loads(body.schema)
+    if bodies.errors:
+        schemas[ERROR_BODY] = json.loads(bodies.errors[0].schema)
+    return {"openapi": "3.0.3", "info": {"title": title, "version": "models"}, "paths": {},
+            "components": {"schemas": schemas}}
+
+
+def render_models(models: dict, sources: str) -> str:
+    """``TypedDict`` models: plain dicts at run time (nothing is built or validated), types
+    for mypy, which checks every view and handler annotated with them (``codegen.typecheck``)."""
     with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "openapi.json"
+        source = Path(tmp) / "models.json"
         output = Path(tmp) / "models.py"
-        source.write_text(document_text)
+        source.write_text(json.dumps(models, indent=2, ensure_ascii=False))
         subprocess.run(
             [
                 sys.executable, "-m", "datamodel_code_generator",
                 "--input", str(source), "--input-file-type", "openapi",
                 "--output", str(output),
-                "--output-model-type", "pydantic_v2.BaseModel",
-                "--openapi-scopes", "schemas", "paths", "parameters",
+                "--output-model-type", "typing.TypedDict",
+                "--openapi-scopes", "schemas",
+                "--naming-strategy", "full-path",  # an inline object is named after its parent
                 "--strict-nullable", "--disable-timestamp",
                 "--use-standard-collections", "--use-union-operator",
                 "--target-python-version", "3.11",
@@ -84,7 +100,7 @@ def render_api(spec: ApiSpec, root: Path) -> dict[str, str]:
     return {
         f"{base}/__init__.py": env.get_template("package_init.py.jinja").render(context),
         f"{base}/openapi.json": document_text,
-        f"{base}/models.py": render_models(document_text, sources),
+        f"{base}/models.py": render_models(models_document(spec.bodies, title), sources),
         f"{base}/operations.py": env.get_template("operations.py.jinja").render(context),
     }
 

@@ -27,8 +27,9 @@ if [[ ! -x /usr/bin/chromium && $(id -u) -eq 0 ]] && command -v apt-get >/dev/nu
   (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver) \
     >/dev/null || echo "test.sh: could not install chromium; the review-page browser test will skip" >&2
 fi
-.venv/bin/spec-server codegen --check
+.venv/bin/spec-server codegen --check  # type-checks the handlers too (README "Typed models")
 .venv/bin/ruff check spec_server codegen handlers conformance tests bench
+.venv/bin/mypy  # [tool.mypy] in pyproject.toml, run directly too (warm cache: under a second)
 
 # --- behaviour tests --------------------------------------------------------------------------
 # SQLite: the whole suite (tests/scale also starts 2-worker servers on PostgreSQL when PG_URL is set).

@@ -40,7 +40,7 @@ class ApiDefinition:
     mount: str  # path prefix the API is served under
     openapi_path: Path  # generated runtime document
     operations: Mapping[str, Operation]  # by operationId, from the generated table
-    envelope: Callable[[ApiError], dict]  # error body in the API's own shape
+    envelope: Callable[[ApiError], Mapping[str, Any]]  # error body in the API's own shape (its ErrorBody)
     schema_error_status: int  # status of a request that breaks the schema (400 or 422)
     # the security step: decides who calls (or raises 400/401/403/429) before validation
     authorize: Callable[[Operation, Any], Any]

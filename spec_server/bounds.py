@@ -108,7 +108,8 @@ def _timed(scope, receive, deadline: float, timeout: float):
 
 
 async def _read_chunked(scope, receive, limit: int, deadline: float, timeout: float) -> bytes:
-    parts, received = [], 0
+    parts: list[bytes] = []
+    received = 0
     while True:
         message = await _receive_by(scope, receive, deadline, timeout)
         if message["type"] != "http.request":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import time
 from datetime import UTC, datetime
+from typing import overload
 
 _offset_ms = 0
 
@@ -24,8 +25,15 @@ def reset() -> None:
     _offset_ms = 0
 
 
+@overload
+def iso(ms: int) -> str: ...
+@overload
+def iso(ms: None) -> None: ...
+@overload
+def iso(ms: int | None) -> str | None: ...
 def iso(ms: int | None) -> str | None:
-    """``2026-06-01T12:00:00.000Z``, the shape both documents' examples use."""
+    """``2026-06-01T12:00:00.000Z``, the shape both documents' examples use (a timestamp the
+    store may lack reads as null: the overloads tell the type checker which is which)."""
     if ms is None:
         return None
     seconds, millis = divmod(ms, 1000)

@@ -102,13 +102,17 @@ def _numbered(sql: str, written: dict[int, int] | None = None) -> str:
     return "".join(parts)
 
 
+def _unreadable(raw):
+    raise TypeError("this query does not select every column of its model (or of each joined one)")
+
+
 class _Compiled(NamedTuple):
     sql: str
     params: list  # the query's own values, a placeholder's marker where a name is bound
     slots: list  # per parameter, the name bound there (None: the query's own value)
-    read_row: Callable | None  # a select of every column of its model: raw row → light row
-    read_instance: Callable | None  # ... → model instance
-    read_joined: Callable | None  # a joined select: raw row → one instance per model
+    read_row: Callable  # a select of every column of its model: raw row → light row
+    read_instance: Callable  # ... → model instance
+    read_joined: Callable  # a joined select: raw row → one instance per model
     # PostgreSQL's PREPARE text, and per parameter: is it one of the query's own integers
     # (``LIMIT 1``, ``+ 1``), written into that text instead of bound (see ``_execute_prepared``)
     prepared_text: str
@@ -140,8 +144,8 @@ class Prepared:
                 raise ValueError(f"placeholders not bound as parameters: {sql}")
             model = getattr(query, "model", None)
             full = model is not None and _selects_every_column(model, query)
-            read_row, read_instance = _readers(model) if full else (None, None)
-            read_joined = None
+            read_row, read_instance = _readers(model) if full else (_unreadable, _unreadable)
+            read_joined = _unreadable
             if self.joined:
                 if model is None or not _selects_every_column(model, query, *self.joined):
                     raise ValueError(f"a joined query must select every column of each model in order: {sql}")

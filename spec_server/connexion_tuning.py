@@ -35,7 +35,7 @@ def install() -> None:
             found = remembered[content_type] = computed(self, content_type)
         return found
 
-    body_definition.remembered = True
+    body_definition.remembered = True  # type: ignore[attr-defined]  # marks the patch as applied
     operation_class.body_definition = body_definition
     # the decorators pick the function by module-level name when they are built
     parameter.pythonic = functools.lru_cache(maxsize=4096)(parameter.pythonic)

@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 from urllib.parse import unquote, urlparse
 
 import peewee
@@ -29,14 +30,43 @@ database = peewee.DatabaseProxy()
 DEFAULT_URL = "sqlite:///var/spec-server.sqlite3"
 
 
-class JSONField(peewee.TextField):
-    """JSON stored as text, so SQLite and PostgreSQL behave the same."""
+_V = TypeVar("_V")
+
+
+class JSONField(peewee.TextField, Generic[_V]):
+    """JSON stored as text, so SQLite and PostgreSQL behave the same.
+
+    Typed by its declaration, ``tags: JSONField[list[str]] = JSONField(default=list)``: what
+    a row's attribute holds (peewee's stubs would say ``str``, a TextField's). Undeclared, Any."""
 
     def db_value(self, value):
         return None if value is None else jsonio.dumps_text(value)
 
     def python_value(self, value):
         return None if value is None else jsonio.loads(value)
+
+    if TYPE_CHECKING:  # for mypy only: peewee's own fields declare the same
+        def __new__(cls, *args: Any, **kwargs: Any) -> JSONField[Any]: ...
+
+        @overload
+        def __get__(self, instance: None, owner: Any) -> JSONField[_V]: ...
+        @overload
+        def __get__(self, instance: object, owner: Any) -> _V: ...
+        def __get__(self, instance: object, owner: Any) -> JSONField[_V] | _V: ...
+
+        def __set__(self, instance: object, value: _V) -> None: ...
+
+
+class ForeignKeyId(Protocol[_V]):
+    """The ``<name>_id`` attribute peewee adds beside a foreign key ``<name>`` (the related
+    row's key, read without loading the row), which peewee's stubs cannot know of; declared
+    in a model's body as ``org_id: ForeignKeyId[str]``, an annotation without a value."""
+
+    @overload
+    def __get__(self, instance: None, owner: Any) -> peewee.ForeignKeyField[Any]: ...
+    @overload
+    def __get__(self, instance: object, owner: Any) -> _V: ...
+    def __set__(self, instance: object, value: _V) -> None: ...
 
 
 class BaseModel(peewee.Model):

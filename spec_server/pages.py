@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-_installers = []
+from collections.abc import Callable
+
+_installers: list[Callable] = []
 
 
 def register(installer):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
 from peewee import Case, Cast, Select, fn
 
@@ -72,7 +73,7 @@ def hit(bucket: str, key: str, *, message: str | None = None, extra_body: bool =
     limit, window_s = limit_of(bucket)
     now = clock.now_ms()
     window_start = now - window_s * 1000
-    values = {"bucket": bucket, "key": key, "now": now, "start": window_start, "limit": limit}
+    values: dict[str, Any] = {"bucket": bucket, "key": key, "now": now, "start": window_start, "limit": limit}
     if is_postgres() and not database.in_transaction():
         # the lock and the admission in one round trip, one implicit transaction
         admitted = _ADMIT.execute_after(*serializing_statement(f"rate:{bucket}:{key}"), **values).rowcount == 1

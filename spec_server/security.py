@@ -38,8 +38,9 @@ def credential(scheme: dict, request) -> str | None:
     """The credential a request carries for one scheme, or None."""
     kind = scheme.get("type")
     if kind == "apiKey":
-        where = {"header": request.headers, "query": request.query_params, "cookie": request.cookies}.get(scheme.get("in"))
-        value = where.get(scheme.get("name", "")) if where is not None else None
+        where = {"header": request.headers, "query": request.query_params, "cookie": request.cookies}.get(
+            str(scheme.get("in")))
+        value = where.get(str(scheme.get("name", ""))) if where is not None else None
         return value or None
     if kind in ("http", "oauth2", "openIdConnect"):
         expected = "basic" if str(scheme.get("scheme", "")).lower() == "basic" else "bearer"

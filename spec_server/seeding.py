@@ -18,10 +18,10 @@ def session_token(prefix: str) -> str:
 
 
 def seed(data: dict) -> dict:
-    served = {api.name: api for api in apis.discover() if api.seed is not None}
+    served = {api.name: api.seed for api in apis.discover() if api.seed is not None}
     unknown = sorted(set(data) - set(served))
     if unknown:
         raise ValueError(f"the seed names {', '.join(unknown)}, which this server does not serve "
                          f"(it serves {', '.join(sorted(served))})")
     with write_transaction():
-        return {name: api.seed(data.get(name, {})) for name, api in sorted(served.items())}
+        return {name: seeder(data.get(name, {})) for name, seeder in sorted(served.items())}

@@ -33,7 +33,7 @@ TOO_LARGE = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\
 
 class BoundedHeadProtocol(HttpToolsProtocol):
     head_deadline: asyncio.TimerHandle | None = None
-    head_bytes = 0  # bytes of the current head received so far; None once it is complete
+    head_bytes: int | None = 0  # bytes of the current head received so far; None once it is complete
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)

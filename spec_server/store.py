@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee
 
 from spec_server.db import BaseModel, JSONField, ordered_id
@@ -14,6 +16,7 @@ class RateEvent(BaseModel):
     requests in a window are then the newest ``seq`` minus the oldest in-window ``seq``, plus
     one: two index lookups, however many requests the window holds (see ratelimit)."""
 
+    id: peewee.AutoField[int]  # peewee's implicit key
     bucket = peewee.CharField()
     key = peewee.CharField()
     at = peewee.BigIntegerField()
@@ -31,7 +34,7 @@ class OutboxEvent(BaseModel):
     channel = peewee.CharField()  # slack, analytics, mail
     kind = peewee.CharField()
     subject_id = peewee.CharField(null=True)
-    payload = JSONField(default=dict)
+    payload: JSONField[dict[str, Any]] = JSONField(default=dict)
     created_at = peewee.BigIntegerField()
     delivered_at = peewee.BigIntegerField(null=True)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from codegen.diff import security
 from codegen.diff.extensions import compare_extensions
@@ -169,8 +170,9 @@ class OperationDiff:
         after = self._effective_parameters(self.new, self.new_document, {})
         for key in sorted(before.keys() | after.keys()):
             old, new = before.get(key), after.get(key)
-            base = f"{key[0]} parameter {(new or old)['name']}"
+            base = f"{key[0]} parameter {(new or old or {}).get('name')}"
             if old is None:
+                assert new is not None  # the key came from one of the two
                 required = bool(new.get("required"))
                 self.add("new-required-request-parameter" if required else "new-optional-request-parameter", base, None, new)
             elif new is None:
@@ -287,7 +289,7 @@ class OperationDiff:
             self.response.compare(_parameter_schema(old), _parameter_schema(new), where, "header")
 
 
-def _parameter_schema(parameter: dict) -> object:
+def _parameter_schema(parameter: dict) -> Any:
     """A parameter's or header's ``schema``, else the schema of its single ``content`` entry."""
     if "schema" in parameter:
         return parameter["schema"]

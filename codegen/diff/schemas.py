@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from codegen.diff.extensions import compare_extensions
 from codegen.diff.model import Findings, at
@@ -71,7 +72,7 @@ def bound_repr(keyword: str, value: object) -> object:
     return value
 
 
-def tightened(keyword: str, old: object, new: object) -> bool:
+def tightened(keyword: str, old: Any, new: Any) -> bool:
     """Whether the new bound admits fewer values than the old one (None: no bound)."""
     if keyword == "uniqueItems":
         return bool(new) and not old

@@ -26,8 +26,8 @@ def is_public(requirement: list | None) -> bool:
     return not requirement or any(alternative == {} for alternative in requirement)
 
 
-def _alternatives(requirement: list) -> dict[frozenset, dict]:
-    return {frozenset(alt): alt for alt in requirement if isinstance(alt, dict) and alt}
+def _alternatives(requirement: list | None) -> dict[frozenset, dict]:
+    return {frozenset(alt): alt for alt in requirement or [] if isinstance(alt, dict) and alt}
 
 
 def compare_requirements(old: list | None, new: list | None, findings: Findings, operation: str | None,
@@ -54,8 +54,8 @@ def compare_requirements(old: list | None, new: list | None, findings: Findings,
     for schemes in list(gone):
         wider = next((other for other in came if other > schemes), None)
         narrower = next((other for other in came if other < schemes), None)
-        if wider is not None or narrower is not None:
-            other = wider if wider is not None else narrower
+        other = wider if wider is not None else narrower
+        if other is not None:
             add("security-requirement-added" if wider is not None else "security-requirement-removed",
                 before[schemes], after[other])
             gone.remove(schemes)

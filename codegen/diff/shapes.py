@@ -162,7 +162,7 @@ def shape(document: dict, schema: object) -> Shape:
         types=types,
         nullable=nullable,
         enum=tuple(enum) if isinstance(enum, list) else None,
-        properties=properties,
+        properties=properties or {},
         required=frozenset(r for r in node.get("required") or [] if isinstance(r, str)),
         items=node.get("items"),
         additional=additional,

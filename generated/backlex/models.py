@@ -2,691 +2,425 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Any, Dict
-
-from pydantic import (
-    AnyUrl,
-    BaseModel,
-    ConfigDict,
-    EmailStr,
-    Field,
-    PositiveInt,
-    RootModel,
-    conint,
-    constr,
-)
+from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
 
-class Org(BaseModel):
+class Account(TypedDict):
+    email: str
+    emailVerified: bool
     id: str
-    slug: str
+    name: str | None
+    preferences: NotRequired[Any | None]
+    timezone: str | None
+    title: str | None
+
+
+Alarm: TypeAlias = dict[str, Any]
+
+
+ApiKey: TypeAlias = dict[str, Any]
+
+
+class AppErrorError(TypedDict):
+    code: str
+    details: NotRequired[Any | None]
+    message: str
+
+
+class AppError(TypedDict):
+    error: AppErrorError
+
+
+AuditEvent: TypeAlias = dict[str, Any]
+
+
+Backup: TypeAlias = dict[str, Any]
+
+
+Branch: TypeAlias = dict[str, Any]
+
+
+Deploy: TypeAlias = dict[str, Any]
+
+
+Domain: TypeAlias = dict[str, Any]
+
+
+Integration: TypeAlias = dict[str, Any]
+
+
+Invoice: TypeAlias = dict[str, Any]
+
+
+Member: TypeAlias = dict[str, Any]
+
+
+Notification: TypeAlias = dict[str, Any]
+
+
+class Ok(TypedDict):
+    ok: bool
+
+
+class Org(TypedDict):
+    defaultRegion: str
+    id: str
+    ipAllowlist: list[str]
     name: str
     planId: str
     residency: str
-    defaultRegion: str
-    ipAllowlist: list[str]
-    webhookUrl: str | None = Field(...)
-    status: str
-
-
-class Error(BaseModel):
-    code: str = Field(..., examples=['UNAUTHORIZED'])
-    message: str = Field(..., examples=['Sign-in required'])
-    details: Any | None = None
-
-
-class AppError(BaseModel):
-    error: Error
-
-
-class Residency(StrEnum):
-    eu = 'eu'
-    tr = 'tr'
-    global_ = 'global'
-
-
-class DefaultRegion(StrEnum):
-    ist = 'ist'
-    fra = 'fra'
-    ams = 'ams'
-    lhr = 'lhr'
-    sjc = 'sjc'
-    iad = 'iad'
-    sin = 'sin'
-    syd = 'syd'
-
-
-class CreateOrgInput(BaseModel):
-    name: constr(min_length=2, max_length=80)
-    residency: Residency | None = None
-    defaultRegion: DefaultRegion | None = None
-    purpose: constr(max_length=40) | None = None
-    teamSize: constr(max_length=40) | None = None
-
-
-class AcceptInvitationInput(BaseModel):
-    token: constr(min_length=1, max_length=100)
-
-
-class Account(BaseModel):
-    id: str
-    email: str
-    name: str | None = Field(...)
-    emailVerified: bool
-    title: str | None = Field(...)
-    timezone: str | None = Field(...)
-    preferences: Any | None = None
-
-
-class Ok(BaseModel):
-    ok: bool
-
-
-class UpdateAccountInput(BaseModel):
-    name: constr(max_length=120) | None = None
-    title: constr(max_length=120) | None = None
-    timezone: constr(max_length=60) | None = None
-    preferences: dict[str, Any] | None = None
-
-
-class ProjectSummary(BaseModel):
-    id: str
     slug: str
-    name: str
     status: str
-    environment: str
-    primaryRegion: str | None = Field(...)
-
-
-class Member(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class IpAllowlistItem(RootModel[constr(min_length=1, max_length=64)]):
-    root: constr(min_length=1, max_length=64)
-
-
-class UpdateOrgInput(BaseModel):
-    name: constr(min_length=2, max_length=80) | None = None
-    defaultRegion: DefaultRegion | None = None
-    ipAllowlist: list[IpAllowlistItem] | None = Field(None, max_length=100)
-    webhookUrl: AnyUrl | None = None
-
-
-class Usage(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class UsageHistory(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class Role(StrEnum):
-    owner = 'owner'
-    admin = 'admin'
-    developer = 'developer'
-    viewer = 'viewer'
-
-
-class MemberRoleInput(BaseModel):
-    role: Role
-
-
-class AuditEvent(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class Role1(StrEnum):
-    admin = 'admin'
-    developer = 'developer'
-    viewer = 'viewer'
-
-
-class InviteInput(BaseModel):
-    email: EmailStr
-    role: Role1
-
-
-class Project(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class Region(StrEnum):
-    ist = 'ist'
-    fra = 'fra'
-    ams = 'ams'
-    lhr = 'lhr'
-    sjc = 'sjc'
-    iad = 'iad'
-    sin = 'sin'
-    syd = 'syd'
-
-
-class DbType(StrEnum):
-    d1 = 'd1'
-
-
-class CreateProjectInput(BaseModel):
-    name: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][\s\S]*[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
-        min_length=2,
-        max_length=60,
-    )
-    region: Region | None = None
-    dbType: DbType | None = None
-    template: constr(max_length=40) | None = None
-
-
-class Environment(StrEnum):
-    production = 'production'
-    staging = 'staging'
-    development = 'development'
-
-
-class UpdateProjectInput(BaseModel):
-    name: (
-        constr(
-            pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff][\s\S]*[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
-            min_length=2,
-            max_length=60,
-        )
-        | None
-    ) = None
-    environment: Environment | None = None
-
-
-class Backup(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class Kind(StrEnum):
-    auto = 'auto'
-    manual = 'manual'
-
-
-class BackupInput(BaseModel):
-    kind: Kind | None = None
-
-
-class PitrRestoreResult(BaseModel):
-    restoredTo: str
-
-
-class PitrRestoreInput(BaseModel):
-    timestamp: PositiveInt
-
-
-class Domain(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class DomainInput(BaseModel):
-    hostname: constr(
-        pattern=r'^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$',
-        min_length=3,
-        max_length=253,
-    )
-
-
-class Branch(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class Deploy(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class TenantError(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class Alarm(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class Metric(StrEnum):
-    requests = 'requests'
-    d1 = 'd1'
-    r2 = 'r2'
-
-
-class AlarmInput(BaseModel):
-    metric: Metric
-    thresholdPct: conint(ge=1, le=100)
-
-
-class BranchInput(BaseModel):
-    name: constr(
-        pattern=r'^[A-Za-z0-9_]+((-+|[._/])[A-Za-z0-9_]+)*$',
-        min_length=1,
-        max_length=63,
-    )
-    prNumber: PositiveInt | None = None
-
-
-class ApiKey(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class Scope(StrEnum):
-    full = 'full'
-    deploy = 'deploy'
-    read_only = 'read-only'
-
-
-class McpTool(RootModel[constr(max_length=80)]):
-    root: constr(max_length=80)
-
-
-class ApiKeyInput(BaseModel):
-    name: constr(
-        pattern=r'[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]',
-        min_length=1,
-        max_length=60,
-    )
-    scope: Scope
-    expiresInDays: conint(le=3650, gt=0) | None = None
-    mcpTools: list[McpTool] | None = Field(None, max_length=64)
-
-
-class Integration(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class Kind1(StrEnum):
-    slack = 'slack'
-    discord = 'discord'
-    datadog = 'datadog'
-    github = 'github'
-
-
-class Event(
-    RootModel[
-        constr(
-            pattern=r'^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?)$', min_length=1
-        )
-    ]
-):
-    root: constr(
-        pattern=r'^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?)$', min_length=1
-    )
-
-
-class IntegrationInput(BaseModel):
-    kind: Kind1
-    config: dict[str, Any] | None = None
-    events: list[Event] | None = Field(
-        None,
-        description='Event patterns to subscribe to (e.g. `alarm.fired`); null/empty = all.',
-        max_length=50,
-    )
-
-
-class Webhook(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class WebhookDelivery(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class WebhookInput(BaseModel):
-    url: AnyUrl
-    events: list[Event] = Field(..., max_length=50, min_length=1)
-
-
-class Notification(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class SsoConfig(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class Type(StrEnum):
-    oidc = 'oidc'
-    saml = 'saml'
-
-
-class SsoInput(BaseModel):
-    type: Type
-    enabled: bool | None = None
-    emailDomain: constr(max_length=253) | None = None
-    config: dict[str, Any] | None = None
-
-
-class Subscription(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class Invoice(RootModel[dict[str, Any]]):
-    root: dict[str, Any]
-
-
-class Plan(StrEnum):
-    pro = 'pro'
-    scale = 'scale'
-    max = 'max'
-
-
-class Interval(StrEnum):
-    monthly = 'monthly'
-    annual = 'annual'
-
-
-class CheckoutInput(BaseModel):
-    plan: Plan
-    interval: Interval = 'monthly'
-
-
-class Type1(StrEnum):
-    requests = 'requests'
-    neurons = 'neurons'
-    r2 = 'r2'
-    d1 = 'd1'
-
-
-class PackCheckoutInput(BaseModel):
-    type: Type1
-
-
-class OrgPostResponse(BaseModel):
-    org: Org
-
-
-class InvitationsAcceptPostResponse(BaseModel):
-    orgSlug: str
-
-
-class AccountGetResponse(BaseModel):
-    account: Account
-
-
-class OrgSlugOverviewGetResponse(BaseModel):
-    org: Org
-    role: str | None = None
-    projectCount: float
-    projects: list[ProjectSummary]
-
-
-class OrgSlugMembersGetResponse(BaseModel):
-    members: list[Member]
-
-
-class OrgSlugPatchResponse(BaseModel):
-    org: Org
-
-
-class Project1(BaseModel):
-    slug: str
-    filename: str
-
-
-class OrgSlugExportPostResponse(BaseModel):
-    projects: list[Project1]
-    exportedAt: str
-
-
-class OrgSlugScimGetResponse(BaseModel):
-    model_config = ConfigDict(
-        extra='allow',
-    )
-    __annotations__ = {
-        '__pydantic_extra__': Dict[str, Any],
-    }
-    scimBaseUrl: str
-
-
-class OrgSlugScimTokenPostResponse(BaseModel):
-    token: str
-
-
-class OrgSlugAuditGetParametersQuery(BaseModel):
-    action: str | None = None
-    from_: str | None = Field(None, alias='from')
-    to: str | None = None
-    limit: str | None = None
-    offset: str | None = None
-
-
-class OrgSlugAuditGetResponse(BaseModel):
-    events: list[AuditEvent]
-
-
-class Invite(BaseModel):
-    id: str
-    email: str
-    role: str
-
-
-class OrgSlugInvitationsPostResponse(BaseModel):
-    invite: Invite
-
-
-class OrgSlugProjectsGetResponse(BaseModel):
-    projects: list[Project]
-
-
-class OrgSlugProjectsPostResponse(BaseModel):
-    project: Project
-
-
-class OrgSlugProjectsProjectSlugGetResponse(BaseModel):
-    project: Project
-    latestTemplateVersion: str | None = Field(...)
-
-
-class OrgSlugProjectsProjectSlugPatchResponse(BaseModel):
-    project: Project
-
-
-class OrgSlugProjectsProjectSlugPausePostResponse(BaseModel):
-    project: Project
-
-
-class OrgSlugProjectsProjectSlugResumePostResponse(BaseModel):
-    project: Project
-
-
-class OrgSlugProjectsProjectSlugProvisionRetryPostResponse(BaseModel):
-    project: Project
-
-
-class OrgSlugProjectsProjectSlugReprovisionAdminPostResponse(BaseModel):
-    project: Project
-
-
-class OrgSlugProjectsProjectSlugUpgradePostParametersQuery(BaseModel):
-    version: str | None = None
-
-
-class Status(StrEnum):
-    upgraded = 'upgraded'
-    skipped = 'skipped'
-    failed = 'failed'
-
-
-class OrgSlugProjectsProjectSlugUpgradePostResponse(BaseModel):
-    status: Status
-    from_: str | None = Field(None, alias='from')
-    to: str | None = None
-    reason: str | None = None
-    error: str | None = None
-
-
-class OrgSlugProjectsProjectSlugBackupsGetResponse(BaseModel):
-    backups: list[Backup]
-
-
-class OrgSlugProjectsProjectSlugBackupsPostResponse(BaseModel):
-    backup: Backup
-
-
-class OrgSlugProjectsProjectSlugBackupsIdRestorePostResponse(BaseModel):
-    backup: Backup
-
-
-class OrgSlugProjectsProjectSlugDomainsGetResponse(BaseModel):
-    domains: list[Domain]
-
-
-class OrgSlugProjectsProjectSlugDomainsPostResponse(BaseModel):
-    domain: Domain
-
-
-class OrgSlugProjectsProjectSlugDomainsIdVerifyPostResponse(BaseModel):
-    domain: Domain
-
-
-class OrgSlugProjectsProjectSlugBranchesGetResponse(BaseModel):
-    branches: list[Branch]
-
-
-class OrgSlugProjectsProjectSlugBranchesPostResponse(BaseModel):
-    branch: Branch
-
-
-class OrgSlugProjectsProjectSlugDeploysGetResponse(BaseModel):
-    deploys: list[Deploy]
-
-
-class OrgSlugProjectsProjectSlugErrorsGetResponse(BaseModel):
-    errors: list[TenantError]
-
-
-class OrgSlugProjectsProjectSlugAlarmsGetResponse(BaseModel):
-    alarms: list[Alarm]
-
-
-class OrgSlugProjectsProjectSlugAlarmsPostResponse(BaseModel):
-    alarm: Alarm
-
-
-class OrgSlugApiKeysGetResponse(BaseModel):
-    keys: list[ApiKey]
-
-
-class OrgSlugApiKeysPostResponse(BaseModel):
-    key: ApiKey
-
-
-class OrgSlugIntegrationsGetResponse(BaseModel):
-    integrations: list[Integration]
-
-
-class OrgSlugIntegrationsPostResponse(BaseModel):
-    integration: Integration
-
-
-class OrgSlugWebhooksGetResponse(BaseModel):
-    webhooks: list[Webhook]
-
-
-class OrgSlugWebhooksPostResponse(BaseModel):
-    webhook: Webhook
-
-
-class OrgSlugWebhookDeliveriesGetParametersQuery(BaseModel):
-    webhookId: str | None = None
-
-
-class OrgSlugWebhookDeliveriesGetResponse(BaseModel):
-    deliveries: list[WebhookDelivery]
-
-
-class OrgSlugWebhooksIdTestPostResponse(BaseModel):
-    model_config = ConfigDict(
-        extra='allow',
-    )
-    __annotations__ = {
-        '__pydantic_extra__': Dict[str, Any],
-    }
-    ok: bool
-
-
-class OrgSlugNotificationsGetParametersQuery(BaseModel):
-    limit: str | None = None
-
-
-class OrgSlugNotificationsGetResponse(BaseModel):
-    notifications: list[Notification]
-
-
-class Urls(BaseModel):
-    oidcRedirectUri: str
-    samlAcsUrl: str
-    samlEntityId: str
-    samlMetadataUrl: str
-    loginUrl: str
-
-
-class OrgSlugSsoGetResponse(BaseModel):
-    sso: SsoConfig | None
-    urls: Urls
-
-
-class OrgSlugSsoPutResponse(BaseModel):
-    sso: SsoConfig | None
-
-
-class Pack(BaseModel):
-    type: str
-    quantity: float
-    unitsPerPack: float
-    status: str
-
-
-class Topup(BaseModel):
-    type: str
-    units: float
-
-
-class Enforcement(BaseModel):
-    requestThrottled: bool
-    storageReadOnly: bool
-
-
-class PaymentMethod(BaseModel):
-    cardBrand: str | None = Field(...)
-    cardLastFour: str | None = Field(...)
-    renewsAt: str | None = Field(...)
-    status: str | None = Field(...)
-    customerPortalUrl: str | None = Field(...)
-    updatePaymentMethodUrl: str | None = Field(...)
-
-
-class OrgSlugBillingGetResponse(BaseModel):
-    plan: str
-    subscription: Subscription | None
-    invoices: list[Invoice]
-    packs: list[Pack]
-    topups: list[Topup]
-    enforcement: Enforcement
-    paymentMethod: PaymentMethod | None = Field(...)
-
-
-class OrgSlugBillingCheckoutPostResponse(BaseModel):
-    url: str
-
-
-class OrgSlugBillingPacksCheckoutPostResponse(BaseModel):
-    url: str
-
-
-class OrgSlugBillingSubscriptionCancelPostResponse(BaseModel):
-    status: str | None = Field(...)
-    endsAt: str | None = Field(...)
-
-
-class OrgSlugBillingSubscriptionResumePostResponse(BaseModel):
-    status: str | None = Field(...)
-    endsAt: str | None = Field(...)
+    webhookUrl: str | None
 
 
 class OrgMembership(Org):
     role: str
 
 
-class OrgsGetResponse(BaseModel):
+class PitrRestoreResult(TypedDict):
+    restoredTo: str
+
+
+Project: TypeAlias = dict[str, Any]
+
+
+class ProjectSummary(TypedDict):
+    environment: str
+    id: str
+    name: str
+    primaryRegion: str | None
+    slug: str
+    status: str
+
+
+SsoConfig: TypeAlias = dict[str, Any]
+
+
+Subscription: TypeAlias = dict[str, Any]
+
+
+TenantError: TypeAlias = dict[str, Any]
+
+
+Usage: TypeAlias = dict[str, Any]
+
+
+UsageHistory: TypeAlias = dict[str, Any]
+
+
+Webhook: TypeAlias = dict[str, Any]
+
+
+WebhookDelivery: TypeAlias = dict[str, Any]
+
+
+class GetAccountResponse200(TypedDict):
+    account: Account
+
+
+PatchAccountResponse200: TypeAlias = Ok
+
+
+class PostInvitationsAcceptResponse200(TypedDict):
+    orgSlug: str
+
+
+class PostOrgResponse201(TypedDict):
+    org: Org
+
+
+DeleteOrgResponse200: TypeAlias = Ok
+
+
+class PatchOrgResponse200(TypedDict):
+    org: Org
+
+
+class GetOrgApiKeysResponse200(TypedDict):
+    keys: list[ApiKey]
+
+
+class PostOrgApiKeysResponse201(TypedDict):
+    key: ApiKey
+
+
+class GetOrgAuditResponse200(TypedDict):
+    events: list[AuditEvent]
+
+
+class GetOrgBillingResponse200Enforcement(TypedDict):
+    requestThrottled: bool
+    storageReadOnly: bool
+
+
+class GetOrgBillingResponse200Pack(TypedDict):
+    quantity: float
+    status: str
+    type: str
+    unitsPerPack: float
+
+
+class GetOrgBillingResponse200PaymentMethod(TypedDict):
+    cardBrand: str | None
+    cardLastFour: str | None
+    customerPortalUrl: str | None
+    renewsAt: str | None
+    status: str | None
+    updatePaymentMethodUrl: str | None
+
+
+class GetOrgBillingResponse200Topup(TypedDict):
+    type: str
+    units: float
+
+
+class GetOrgBillingResponse200(TypedDict):
+    enforcement: GetOrgBillingResponse200Enforcement
+    invoices: list[Invoice]
+    packs: list[GetOrgBillingResponse200Pack]
+    paymentMethod: GetOrgBillingResponse200PaymentMethod | None
+    plan: str
+    subscription: Subscription | None
+    topups: list[GetOrgBillingResponse200Topup]
+
+
+class PostOrgBillingCheckoutResponse200(TypedDict):
+    url: str
+
+
+class PostOrgBillingPacksCheckoutResponse200(TypedDict):
+    url: str
+
+
+class PostOrgBillingSubscriptionCancelResponse200(TypedDict):
+    endsAt: str | None
+    status: str | None
+
+
+class PostOrgBillingSubscriptionResumeResponse200(TypedDict):
+    endsAt: str | None
+    status: str | None
+
+
+class PostOrgExportResponse200Project(TypedDict):
+    filename: str
+    slug: str
+
+
+class PostOrgExportResponse200(TypedDict):
+    exportedAt: str
+    projects: list[PostOrgExportResponse200Project]
+
+
+class GetOrgIntegrationsResponse200(TypedDict):
+    integrations: list[Integration]
+
+
+class PostOrgIntegrationsResponse201(TypedDict):
+    integration: Integration
+
+
+class PostOrgInvitationsResponse201Invite(TypedDict):
+    email: str
+    id: str
+    role: str
+
+
+class PostOrgInvitationsResponse201(TypedDict):
+    invite: PostOrgInvitationsResponse201Invite
+
+
+class GetOrgMembersResponse200(TypedDict):
+    members: list[Member]
+
+
+PatchOrgMemberResponse200: TypeAlias = Ok
+
+
+PostOrgMemberResendResponse200: TypeAlias = Ok
+
+
+class GetOrgNotificationsResponse200(TypedDict):
+    notifications: list[Notification]
+
+
+PostOrgNotificationsReadAllResponse200: TypeAlias = Ok
+
+
+PostOrgNotificationReadResponse200: TypeAlias = Ok
+
+
+class GetOrgOverviewResponse200(TypedDict):
+    org: Org
+    projectCount: float
+    projects: list[ProjectSummary]
+    role: NotRequired[str]
+
+
+class GetOrgProjectsResponse200(TypedDict):
+    projects: list[Project]
+
+
+class PostOrgProjectsResponse201(TypedDict):
+    project: Project
+
+
+DeleteOrgProjectResponse200: TypeAlias = Ok
+
+
+class GetOrgProjectResponse200(TypedDict):
+    latestTemplateVersion: str | None
+    project: Project
+
+
+class PatchOrgProjectResponse200(TypedDict):
+    project: Project
+
+
+class GetOrgProjectAlarmsResponse200(TypedDict):
+    alarms: list[Alarm]
+
+
+class PostOrgProjectAlarmsResponse201(TypedDict):
+    alarm: Alarm
+
+
+DeleteOrgProjectAlarmResponse200: TypeAlias = Ok
+
+
+class GetOrgProjectBackupsResponse200(TypedDict):
+    backups: list[Backup]
+
+
+class PostOrgProjectBackupsResponse201(TypedDict):
+    backup: Backup
+
+
+class PostOrgProjectBackupRestoreResponse200(TypedDict):
+    backup: Backup
+
+
+class GetOrgProjectBranchesResponse200(TypedDict):
+    branches: list[Branch]
+
+
+class PostOrgProjectBranchesResponse201(TypedDict):
+    branch: Branch
+
+
+DeleteOrgProjectBranchResponse200: TypeAlias = Ok
+
+
+class GetOrgProjectDeploysResponse200(TypedDict):
+    deploys: list[Deploy]
+
+
+class GetOrgProjectDomainsResponse200(TypedDict):
+    domains: list[Domain]
+
+
+class PostOrgProjectDomainsResponse201(TypedDict):
+    domain: Domain
+
+
+DeleteOrgProjectDomainResponse200: TypeAlias = Ok
+
+
+class PostOrgProjectDomainVerifyResponse200(TypedDict):
+    domain: Domain
+
+
+class GetOrgProjectErrorsResponse200(TypedDict):
+    errors: list[TenantError]
+
+
+class PostOrgProjectPauseResponse200(TypedDict):
+    project: Project
+
+
+class PostOrgProjectProvisionRetryResponse200(TypedDict):
+    project: Project
+
+
+class PostOrgProjectReprovisionAdminResponse200(TypedDict):
+    project: Project
+
+
+PostOrgProjectRestoreResponse200: TypeAlias = PitrRestoreResult
+
+
+class PostOrgProjectResumeResponse200(TypedDict):
+    project: Project
+
+
+PostOrgProjectUpgradeResponse200 = TypedDict(
+    'PostOrgProjectUpgradeResponse200',
+    {
+        'error': NotRequired[str],
+        'from': NotRequired[str | None],
+        'reason': NotRequired[str],
+        'status': Literal['upgraded', 'skipped', 'failed'],
+        'to': NotRequired[str],
+    },
+)
+
+
+class GetOrgScimResponse200(TypedDict):
+    scimBaseUrl: str
+
+
+DeleteOrgScimTokenResponse200: TypeAlias = Ok
+
+
+class PostOrgScimTokenResponse201(TypedDict):
+    token: str
+
+
+DeleteOrgSsoResponse200: TypeAlias = Ok
+
+
+class GetOrgSsoResponse200Urls(TypedDict):
+    loginUrl: str
+    oidcRedirectUri: str
+    samlAcsUrl: str
+    samlEntityId: str
+    samlMetadataUrl: str
+
+
+class GetOrgSsoResponse200(TypedDict):
+    sso: SsoConfig | None
+    urls: GetOrgSsoResponse200Urls
+
+
+class PutOrgSsoResponse200(TypedDict):
+    sso: SsoConfig | None
+
+
+GetOrgUsageResponse200: TypeAlias = Usage
+
+
+GetOrgUsageHistoryResponse200: TypeAlias = UsageHistory
+
+
+class GetOrgWebhookDeliveriesResponse200(TypedDict):
+    deliveries: list[WebhookDelivery]
+
+
+class GetOrgWebhooksResponse200(TypedDict):
+    webhooks: list[Webhook]
+
+
+class PostOrgWebhooksResponse201(TypedDict):
+    webhook: Webhook
+
+
+class PostOrgWebhookTestResponse200(TypedDict):
+    ok: bool
+
+
+class GetOrgsResponse200(TypedDict):
     orgs: list[OrgMembership]
+
+
+ErrorBody: TypeAlias = AppError

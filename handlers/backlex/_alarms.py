@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import peewee
 
+from generated.backlex import models
 from handlers.backlex import _events, _usage
 from handlers.backlex.store import Alarm, Project, UsageRecord
 from spec_server import clock
 
 
-def alarm_view(alarm: Alarm) -> dict:
+def alarm_view(alarm: Alarm) -> models.Alarm:
     return {
         "id": alarm.id,
         "projectId": alarm.project_id,

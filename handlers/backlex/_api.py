@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generated.backlex import OPENAPI_PATH
+from generated.backlex import OPENAPI_PATH, models
 from generated.backlex.operations import BY_ID
 from handlers.backlex import _jobs, _migrations, _permissions, _seed
 from handlers.backlex.store import MODELS, Member, Org, Session, User
@@ -29,7 +29,7 @@ class Caller:
     email: str
 
 
-def envelope(error: ApiError) -> dict:
+def envelope(error: ApiError) -> models.ErrorBody:
     return {"error": {"code": error.code, "message": error.message, "details": error.details}}
 
 
@@ -49,7 +49,7 @@ def find_membership(slug: str, user_id: str) -> tuple[Org, Member]:
     org = Org.get_or_none((Org.slug == slug) & Org.deleted_at.is_null())
     member = org and Member.get_or_none(
         (Member.org == org) & (Member.user == user_id) & (Member.status == "active"))
-    if not member:
+    if not org or not member:
         raise NotFound("Organization not found")
     return org, member
 

@@ -101,7 +101,8 @@ def settle(org: Org) -> Org:
     with write_transaction():
         serialize(f"billing:{org.id}")
         subscription = subscription_of(org)
-        if subscription.status == "canceling" and now >= subscription.ends_at:
+        assert subscription is not None  # read above, and a subscription is never deleted
+        if subscription.status == "canceling" and subscription.ends_at is not None and now >= subscription.ends_at:
             Subscription.update(status="canceled", updated_at=now).where(
                 Subscription.id == subscription.id).execute()
             _change_plan(org, "free", reason="subscription ended")
@@ -129,7 +130,7 @@ def cancel(org: Org) -> Subscription:
                             updated_at=clock.now_ms()).where(Subscription.id == subscription.id).execute()
         _events.record(org, "billing.subscription_canceled", target_type="subscription",
                        target_id=subscription.id, metadata={"endsAt": clock.iso(subscription.period_end)})
-    return subscription_of(org)
+    return Subscription.get(Subscription.org == org)  # as just updated
 
 
 def resume(org: Org) -> Subscription:
@@ -142,4 +143,4 @@ def resume(org: Org) -> Subscription:
             Subscription.id == subscription.id).execute()
         _events.record(org, "billing.subscription_resumed", target_type="subscription",
                        target_id=subscription.id)
-    return subscription_of(org)
+    return Subscription.get(Subscription.org == org)  # as just updated

@@ -112,7 +112,9 @@ class BacklexPlugin(ApiPlugin):
         self.seated(target).update(role for role, count in seated.items() if count == len(TENANTS))
 
     def _seat_by_invitation(self, client, target, tenant: str, slug: str, role: str) -> bool:
-        email = self.user(target, tenant=tenant, role=role)["email"]
+        user = self.user(target, tenant=tenant, role=role)
+        assert user is not None  # bootstrap seats only the roles it found
+        email = user["email"]
         client.cookies.clear()
         invited = client.post(f"/api/org/{slug}/invitations", json={"email": email, "role": role},
                               **self.auth_for(target, tenant))
@@ -128,7 +130,9 @@ class BacklexPlugin(ApiPlugin):
         return ("sessionCookie",)  # no operation accepts the org API key (apiKey) scheme
 
     def auth(self, target, scheme: str) -> dict:
-        return {"sessionCookie": {"api_key": self.user(target, tenant="a", role="owner")["sessionToken"]}}
+        owner = self.user(target, tenant="a", role="owner")
+        assert owner is not None  # missing() refused credentials without one
+        return {"sessionCookie": {"api_key": owner["sessionToken"]}}
 
     # --- checks -------------------------------------------------------------------------
     def checks(self, target, schema, result, allow_501: bool) -> list[str]:

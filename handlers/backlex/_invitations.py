@@ -6,6 +6,7 @@ old one stops working. An invitation expires 7 days after it was (re)sent.
 
 from __future__ import annotations
 
+from generated.backlex import models
 from handlers.backlex import _mail
 from handlers.backlex.store import Member, Org, User
 from spec_server import clock, credentials
@@ -38,7 +39,7 @@ def find_by_token(token: str) -> Member | None:
                               & (Member.status == "pending"))
 
 
-def member_view(member: Member, users: dict[str, User]) -> dict:
+def member_view(member: Member, users: dict[str, User]) -> models.Member:
     user = users.get(member.user_id) if member.user_id else None
     return {
         "id": member.id,

@@ -40,7 +40,7 @@ def redacted(token: str) -> str:
 
 def _redact(message: MailMessage, *, delivered: bool) -> None:
     body = message.body.replace(message.token, redacted(message.token)) if message.token else message.body
-    changes = {"token": None, "body": body}
+    changes: dict[str, object] = {"token": None, "body": body}
     if delivered:
         changes["delivered_at"] = clock.now_ms()
     MailMessage.update(**changes).where(MailMessage.id == message.id).execute()

@@ -7,6 +7,7 @@ caller's own notifications.
 
 from __future__ import annotations
 
+from generated.backlex import models
 from handlers.backlex import _events
 from handlers.backlex._api import current_org
 from handlers.backlex._permissions import ROLE_RANK
@@ -44,8 +45,8 @@ def _audience(event: AuditEvent, audience: str) -> set[str]:
         return {user_id} if user_id else set()
     members = Member.select(Member.user, Member.role).where(
         (Member.org == event.org_id) & (Member.status == "active") & Member.user.is_null(False))
-    return {m.user_id for m in members
-            if audience == EVERYONE or ROLE_RANK[m.role] >= ROLE_RANK["admin"]}
+    return {m.user_id for m in members if m.user_id is not None  # (the query's filter: for the checker)
+            and (audience == EVERYONE or ROLE_RANK[m.role] >= ROLE_RANK["admin"])}
 
 
 class _Defaulting(dict):
@@ -73,7 +74,7 @@ def notify_on(event: AuditEvent) -> None:
 _events.subscribe(notify_on)
 
 
-def notification_view(n: Notification) -> dict:
+def notification_view(n: Notification) -> models.Notification:
     return {"id": n.id, "kind": n.kind, "title": n.title, "body": n.body, "data": n.data or {},
             "read": n.read_at is not None, "readAt": clock.iso(n.read_at),
             "createdAt": clock.iso(n.created_at)}

@@ -16,9 +16,11 @@ the current state is 409 with ``details: {state, allowed}``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from huey import crontab
 
+from generated.backlex import models
 from handlers.backlex import _events
 from handlers.backlex._jobs import huey, job
 from handlers.backlex.store import Backup, Deploy, Domain, Project, TenantError
@@ -87,7 +89,7 @@ def find_live(org, project_slug: str) -> Project:
     return project
 
 
-def project_view(project: Project) -> dict:
+def project_view(project: Project) -> models.Project:
     return {
         "id": project.id,
         "orgId": project.org_id,
@@ -106,7 +108,7 @@ def project_view(project: Project) -> dict:
     }
 
 
-def deploy_view(deploy: Deploy) -> dict:
+def deploy_view(deploy: Deploy) -> models.Deploy:
     return {
         "id": deploy.id,
         "projectId": deploy.project_id,
@@ -145,7 +147,7 @@ def deploy_worker(project: Project, version: str) -> None:
     """Deploy the worker template at ``version``."""
 
 
-PROVISIONING_STEPS = [create_database, deploy_worker]
+PROVISIONING_STEPS: list[Callable[..., None]] = [create_database, deploy_worker]
 
 
 @job()
@@ -190,6 +192,7 @@ def upgrade(deploy_id: str) -> None:
             return  # already run
         project = Project.get_by_id(deploy.project_id)
         current, target = deploy.ref, deploy.template_version
+        assert target is not None  # an upgrade deploy is queued with the version it deploys
         if project.status != "active" or project.deleted_at:
             finish_deploy(deploy.id, "failed", f"The project is {project.status}")
             return
@@ -208,12 +211,14 @@ def upgrade(deploy_id: str) -> None:
                        metadata={"slug": project.slug, "from": current, "to": target})
 
 
-def upgrade_outcome(deploy: Deploy) -> dict | None:
+def upgrade_outcome(deploy: Deploy) -> models.PostOrgProjectUpgradeResponse200 | None:
     """The documented answer of a finished upgrade deploy (None while it is queued)."""
+    target = deploy.template_version
+    assert target is not None  # an upgrade deploy is queued with the version it deploys
     if deploy.status == "succeeded":
-        return {"status": "upgraded", "from": deploy.ref, "to": deploy.template_version}
+        return {"status": "upgraded", "from": deploy.ref, "to": target}
     if deploy.status == "failed":
-        return {"status": "failed", "from": deploy.ref, "to": deploy.template_version,
+        return {"status": "failed", "from": deploy.ref, "to": target,
                 "reason": "The new template version failed to deploy", "error": deploy.message or ""}
     return None
 

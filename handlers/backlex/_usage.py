@@ -10,17 +10,20 @@ projects included) are both sums over the ledger.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import peewee
 
+from generated.backlex import models
 from handlers.backlex import _plans
 from handlers.backlex.store import Org, Project, Topup, UsagePack, UsageRecord
 from spec_server import clock
 from spec_server.db import write_transaction
 
 after_record: list[Callable] = []
+Rows = Iterable[tuple[Any, ...]]  # what .tuples() yields (peewee's stubs say model instances)
 
 
 def period_of(ms: int) -> str:
@@ -54,9 +57,9 @@ def record_usage(org: Org, project: Project, metric: str, amount: int) -> UsageR
 
 
 def totals(org: Org, period: str) -> dict[str, int]:
-    rows = (UsageRecord.select(UsageRecord.metric, peewee.fn.SUM(UsageRecord.amount).alias("total"))
-            .where((UsageRecord.org == org) & (UsageRecord.period == period))
-            .group_by(UsageRecord.metric).tuples())
+    rows = cast(Rows, UsageRecord.select(UsageRecord.metric, peewee.fn.SUM(UsageRecord.amount).alias("total"))
+                .where((UsageRecord.org == org) & (UsageRecord.period == period))
+                .group_by(UsageRecord.metric).tuples())
     found = {metric: int(total) for metric, total in rows}
     return {metric: found.get(metric, 0) for metric in _plans.METRICS}
 
@@ -79,7 +82,8 @@ def current_topups(org: Org) -> list[Topup]:
 def extra_units(org: Org) -> dict[str, int]:
     """Units that this month's packs and top-ups add to the plan's allowance."""
     extra = dict.fromkeys(_plans.METRICS, 0)
-    for grant in (*current_packs(org), *current_topups(org)):
+    grants: list[UsagePack | Topup] = [*current_packs(org), *current_topups(org)]
+    for grant in grants:
         extra[grant.type] += grant.units
     return extra
 
@@ -93,7 +97,7 @@ def allowance(org: Org) -> dict[str, int | None]:
     return allowed
 
 
-def enforcement(org: Org) -> dict[str, bool]:
+def enforcement(org: Org) -> models.GetOrgBillingResponse200Enforcement:
     """Over the request allowance → throttled; over the D1 or R2 allowance → storage read-only."""
     used, allowed = totals(org, period_of(clock.now_ms())), allowance(org)
 
@@ -110,13 +114,13 @@ def _per_project(org: Org, period: str | None) -> dict[str, dict]:
     if period:
         where &= UsageRecord.period == period
     projects: dict[str, dict] = {}
-    for project_id, metric, total in query.where(where).group_by(
-            UsageRecord.project_id, UsageRecord.metric).tuples():
+    for project_id, metric, total in cast(Rows, query.where(where).group_by(
+            UsageRecord.project_id, UsageRecord.metric).tuples()):
         projects.setdefault(project_id, dict.fromkeys(_plans.METRICS, 0))[metric] = int(total)
     return projects
 
 
-def snapshot(org: Org) -> dict:
+def snapshot(org: Org) -> models.Usage:
     now = clock.now_ms()
     period = period_of(now)
     start, end = period_bounds(period)
@@ -137,14 +141,14 @@ def snapshot(org: Org) -> dict:
     }
 
 
-def history(org: Org) -> dict:
+def history(org: Org) -> models.UsageHistory:
     """Every month with usage, newest first; each project as it was named, deleted ones marked."""
-    rows = (UsageRecord.select(UsageRecord.period, UsageRecord.project_id, UsageRecord.metric,
-                               peewee.fn.SUM(UsageRecord.amount).alias("total"),
-                               peewee.fn.MAX(UsageRecord.project_slug).alias("slug"),
-                               peewee.fn.MAX(UsageRecord.project_name).alias("name"))
-            .where(UsageRecord.org == org)
-            .group_by(UsageRecord.period, UsageRecord.project_id, UsageRecord.metric).tuples())
+    rows = cast(Rows, UsageRecord.select(UsageRecord.period, UsageRecord.project_id, UsageRecord.metric,
+                                         peewee.fn.SUM(UsageRecord.amount).alias("total"),
+                                         peewee.fn.MAX(UsageRecord.project_slug).alias("slug"),
+                                         peewee.fn.MAX(UsageRecord.project_name).alias("name"))
+                .where(UsageRecord.org == org)
+                .group_by(UsageRecord.period, UsageRecord.project_id, UsageRecord.metric).tuples())
     periods: dict[str, dict] = {}
     for period, project_id, metric, total, slug, name in rows:
         entry = periods.setdefault(period, {})

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from generated.backlex import models
 from handlers.backlex.store import Org, Project, User
 
 
-def org_view(org: Org) -> dict:
+def org_view(org: Org) -> models.Org:
     return {
         "id": org.id,
         "slug": org.slug,
@@ -19,7 +20,7 @@ def org_view(org: Org) -> dict:
     }
 
 
-def account_view(user: User) -> dict:
+def account_view(user: User) -> models.Account:
     return {
         "id": user.id,
         "email": user.email,
@@ -31,7 +32,7 @@ def account_view(user: User) -> dict:
     }
 
 
-def project_summary(project: Project) -> dict:
+def project_summary(project: Project) -> models.ProjectSummary:
     return {
         "id": project.id,
         "slug": project.slug,

@@ -22,10 +22,12 @@ import logging
 import os
 import socket
 import time
+from typing import Any
 from urllib.parse import urlparse
 
 import httpx
 
+from generated.backlex import models
 from handlers.backlex import _events
 from handlers.backlex._jobs import job
 from handlers.backlex.store import AuditEvent, Integration, Webhook, WebhookDelivery
@@ -117,7 +119,7 @@ def check_url(url: str, *, resolve: bool) -> list[str]:
             infos = socket.getaddrinfo(host, parsed.port or 443, proto=socket.IPPROTO_TCP)
         except OSError:
             raise TargetRefused(f"The target host {host} does not resolve") from None
-        addresses = sorted({info[4][0] for info in infos})
+        addresses = sorted({info[4][0] for info in infos})  # type: ignore[misc]  # IP sockaddrs start with a str
     for address in addresses:
         if not _is_public(address):
             raise TargetRefused(f"The target resolves to a non-public address ({address})")
@@ -168,7 +170,7 @@ def post_signed(webhook: Webhook, payload: dict) -> dict:
     """POST one signed delivery; answers {statusCode, durationMs, error}. Never raises."""
     body = json.dumps(payload, separators=(",", ":")).encode()
     started = time.monotonic()
-    outcome = {"statusCode": None, "durationMs": 0, "error": None}
+    outcome: dict[str, Any] = {"statusCode": None, "durationMs": 0, "error": None}
     try:
         headers = {"Content-Type": "application/json", "User-Agent": "backlex-webhooks/1",
                    "Backlex-Event": payload["type"], "Backlex-Webhook-Id": webhook.id,
@@ -185,7 +187,8 @@ def post_signed(webhook: Webhook, payload: dict) -> dict:
     return outcome
 
 
-def record_attempt(webhook: Webhook, payload: dict, outcome: dict, attempt: int, *, is_test=False) -> WebhookDelivery:
+def record_attempt(webhook: Webhook, payload: dict, outcome: dict, attempt: int, *,
+                   is_test=False) -> WebhookDelivery:
     with write_transaction():
         return WebhookDelivery.create(
             org=webhook.org_id, webhook_id=webhook.id, event_id=payload["id"], event_type=payload["type"],
@@ -194,7 +197,7 @@ def record_attempt(webhook: Webhook, payload: dict, outcome: dict, attempt: int,
             error=outcome["error"], is_test=is_test, created_at=clock.now_ms())
 
 
-def delivery_view(delivery: WebhookDelivery) -> dict:
+def delivery_view(delivery: WebhookDelivery) -> models.WebhookDelivery:
     return {
         "id": delivery.id,
         "webhookId": delivery.webhook_id,

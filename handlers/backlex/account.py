@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from generated.backlex import models
 from handlers.backlex import _events, _invitations, _mail
 from handlers.backlex._api import current_member, current_org
 from handlers.backlex._slugs import slugify
@@ -15,17 +16,18 @@ from spec_server.errors import Conflict, Forbidden, NotFound
 DEFAULT_REGION_BY_RESIDENCY = {"eu": "fra", "tr": "ist", "global": "fra"}
 
 
-def get_orgs():
+def get_orgs() -> tuple[models.GetOrgsResponse200, int]:
     rows = (Org.select(Org, Member.role)
             .join(Member, on=(Member.org == Org.id))
             .where((Member.user == context.caller().user_id) & (Member.status == "active")
                    & Org.deleted_at.is_null())
             .order_by(Org.created_at, Org.id)
             .objects())
-    return {"orgs": [{**org_view(org), "role": org.role} for org in rows]}, 200
+    # .objects() sets the joined Member.role on each row, which the type checker cannot know of
+    return {"orgs": [{**org_view(org), "role": org.role} for org in rows]}, 200  # type: ignore[attr-defined]
 
 
-def post_org(body=None):
+def post_org(body=None) -> tuple[models.PostOrgResponse201, int]:
     body = body or {}
     caller = context.caller()
     residency = body.get("residency", "global")
@@ -51,16 +53,18 @@ def post_org(body=None):
     return {"org": org_view(org)}, 201
 
 
-def post_invitations_accept(body):
+def post_invitations_accept(body) -> tuple[models.PostInvitationsAcceptResponse200, int]:
     """Seat the signed-in user with the invited role. Checked in order: unknown or used token
     404, expired 409, another email 403, already a member 409."""
     caller = context.caller()
     with write_transaction():
         invite = _invitations.find_by_token(body["token"].strip())
-        org = invite and Org.get_or_none((Org.id == invite.org_id) & Org.deleted_at.is_null())
-        if org is None:
+        org = None if invite is None else Org.get_or_none((Org.id == invite.org_id)
+                                                          & Org.deleted_at.is_null())
+        if invite is None or org is None:
             raise NotFound("Invitation not found or already used")
         serialize(f"org-members:{org.id}")
+        assert invite.invite_expires_at is not None  # every pending invitation has its expiry
         if invite.invite_expires_at <= clock.now_ms():
             raise Conflict("This invitation has expired; ask for a new one")
         if invite.email.lower() != caller.email.lower():
@@ -77,21 +81,21 @@ def post_invitations_accept(body):
     return {"orgSlug": org.slug}, 200
 
 
-def get_account():
+def get_account() -> tuple[models.GetAccountResponse200, int]:
     return {"account": account_view(User.get_by_id(context.caller().user_id))}, 200
 
 
 ACCOUNT_FIELDS = {"name": "name", "title": "title", "timezone": "timezone", "preferences": "preferences"}
 
 
-def patch_account(body=None):
+def patch_account(body=None) -> tuple[models.PatchAccountResponse200, int]:
     changes = {column: (body or {})[field] for field, column in ACCOUNT_FIELDS.items() if field in (body or {})}
     if changes:
         User.update(**changes).where(User.id == context.caller().user_id).execute()
     return {"ok": True}, 200
 
 
-def get_org_overview(slug):
+def get_org_overview(slug) -> tuple[models.GetOrgOverviewResponse200, int]:
     org = current_org()
     projects = list(Project.select()
                     .where((Project.org == org) & Project.deleted_at.is_null())

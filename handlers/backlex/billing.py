@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from generated.backlex import models
 from handlers.backlex import (
     _billing,
     _checkout_pages,  # noqa: F401  (the local engine's checkout page)
@@ -14,7 +15,7 @@ from handlers.backlex.store import Invoice, Subscription
 from spec_server import clock, context
 
 
-def subscription_view(subscription: Subscription | None) -> dict | None:
+def subscription_view(subscription: Subscription | None) -> models.Subscription | None:
     if subscription is None:
         return None
     return {
@@ -29,13 +30,14 @@ def subscription_view(subscription: Subscription | None) -> dict | None:
     }
 
 
-def invoice_view(invoice: Invoice) -> dict:
+def invoice_view(invoice: Invoice) -> models.Invoice:
     return {"id": invoice.id, "number": invoice.number, "description": invoice.description,
             "amount": invoice.amount, "currency": invoice.currency, "status": invoice.status,
             "createdAt": clock.iso(invoice.created_at)}
 
 
-def _payment_method(org, subscription: Subscription | None) -> dict | None:
+def _payment_method(org,
+                    subscription: Subscription | None) -> models.GetOrgBillingResponse200PaymentMethod | None:
     if subscription is None or subscription.status == "canceled":
         return None
     portal = engine().portal_url(org)
@@ -45,7 +47,7 @@ def _payment_method(org, subscription: Subscription | None) -> dict | None:
             "updatePaymentMethodUrl": f"{portal}/payment-method"}
 
 
-def _packs(org) -> list[dict]:
+def _packs(org) -> list[models.GetOrgBillingResponse200Pack]:
     quantities: dict[str, int] = {}
     for pack in _usage.current_packs(org):
         quantities[pack.type] = quantities.get(pack.type, 0) + 1
@@ -53,14 +55,14 @@ def _packs(org) -> list[dict]:
              "status": "active"} for kind, count in quantities.items()]
 
 
-def _topups(org) -> list[dict]:
+def _topups(org) -> list[models.GetOrgBillingResponse200Topup]:
     units: dict[str, int] = {}
     for topup in _usage.current_topups(org):
         units[topup.type] = units.get(topup.type, 0) + topup.units
     return [{"type": kind, "units": total} for kind, total in units.items()]
 
 
-def get_org_billing(slug):
+def get_org_billing(slug) -> tuple[models.GetOrgBillingResponse200, int]:
     org = _billing.settle(current_org())
     subscription = _billing.subscription_of(org)
     invoices = Invoice.select().where(Invoice.org == org).order_by(Invoice.created_at.desc(),
@@ -76,26 +78,26 @@ def get_org_billing(slug):
     }, 200
 
 
-def post_org_billing_checkout(slug, body):
+def post_org_billing_checkout(slug, body) -> tuple[models.PostOrgBillingCheckoutResponse200, int]:
     org = _billing.settle(current_org())
     url = _billing.start_checkout(org, "plan", body["plan"], body.get("interval", "monthly"),
                                   context.caller().user_id)
     return {"url": url}, 200
 
 
-def post_org_billing_packs_checkout(slug, body):
+def post_org_billing_packs_checkout(slug, body) -> tuple[models.PostOrgBillingPacksCheckoutResponse200, int]:
     org = _billing.settle(current_org())
     return {"url": _billing.start_checkout(org, "pack", body["type"], None,
                                            context.caller().user_id)}, 200
 
 
-def _state(subscription: Subscription) -> dict:
+def _state(subscription: Subscription) -> models.PostOrgBillingSubscriptionCancelResponse200:
     return {"status": subscription.status, "endsAt": clock.iso(subscription.ends_at)}
 
 
-def post_org_billing_subscription_cancel(slug):
+def post_org_billing_subscription_cancel(slug) -> tuple[models.PostOrgBillingSubscriptionCancelResponse200, int]:
     return _state(_billing.cancel(_billing.settle(current_org()))), 200
 
 
-def post_org_billing_subscription_resume(slug):
+def post_org_billing_subscription_resume(slug) -> tuple[models.PostOrgBillingSubscriptionResumeResponse200, int]:
     return _state(_billing.resume(_billing.settle(current_org()))), 200

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlparse
 
+from generated.backlex import models
 from handlers.backlex import _events
 from handlers.backlex._api import current_org
 from handlers.backlex.store import Org, SsoConnection
@@ -24,14 +25,14 @@ KEPT = {"oidc": ("issuer", "clientId", "scopes"), "saml": ("metadataUrl", "metad
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
-def sso_urls(org: Org) -> dict:
+def sso_urls(org: Org) -> models.GetOrgSsoResponse200Urls:
     base = f"{settings().public_base_url}/api/auth/sso/{org.slug}"
     return {"oidcRedirectUri": f"{base}/oidc/callback", "samlAcsUrl": f"{base}/saml/acs",
             "samlEntityId": f"{base}/saml", "samlMetadataUrl": f"{base}/saml/metadata",
             "loginUrl": f"{base}/login"}
 
 
-def sso_view(connection: SsoConnection | None) -> dict | None:
+def sso_view(connection: SsoConnection | None) -> models.SsoConfig | None:
     if connection is None:
         return None
     config = dict(connection.config or {})
@@ -42,7 +43,7 @@ def sso_view(connection: SsoConnection | None) -> dict | None:
             "createdAt": clock.iso(connection.created_at), "updatedAt": clock.iso(connection.updated_at)}
 
 
-def get_org_sso(slug):
+def get_org_sso(slug) -> tuple[models.GetOrgSsoResponse200, int]:
     org = current_org()
     return {"sso": sso_view(SsoConnection.get_or_none(SsoConnection.org == org)),
             "urls": sso_urls(org)}, 200
@@ -65,21 +66,21 @@ def _validate(kind: str, config: dict, email_domain, existing: SsoConnection | N
         for name in OIDC_FIELDS:
             if _text(config, name) is None and not (name == "clientSecret" and keeps_secret):
                 errors[f"config.{name}"] = ["Required for OIDC"]
-        if _text(config, "issuer") and not _is_http_url(_text(config, "issuer")):
+        if (issuer := _text(config, "issuer")) and not _is_http_url(issuer):
             errors["config.issuer"] = ["Must be an http(s) URL"]
     else:
         if _text(config, "metadataUrl") is None and _text(config, "metadataXml") is None:
             errors["config.metadataUrl"] = ["SAML needs metadataUrl or metadataXml"]
-        elif _text(config, "metadataUrl") and not _is_http_url(_text(config, "metadataUrl")):
+        elif (metadata_url := _text(config, "metadataUrl")) and not _is_http_url(metadata_url):
             errors["config.metadataUrl"] = ["Must be an http(s) URL"]
-        elif _text(config, "metadataXml") and not _text(config, "metadataXml").startswith("<"):
+        elif (metadata_xml := _text(config, "metadataXml")) and not metadata_xml.startswith("<"):
             errors["config.metadataXml"] = ["Must be an XML document"]
     if email_domain is not None and not DOMAIN.match(email_domain.strip().lower()):
         errors["emailDomain"] = ["Must be a domain name such as example.com"]
     return errors
 
 
-def put_org_sso(slug, body):
+def put_org_sso(slug, body) -> tuple[models.PutOrgSsoResponse200, int]:
     """Replaces the connection; an OIDC secret left out keeps the stored one."""
     org, kind = current_org(), body["type"]
     config = body.get("config") or {}
@@ -94,7 +95,7 @@ def put_org_sso(slug, body):
                 for name in KEPT[kind] if config.get(name) is not None}
         secret = None
         if kind == "oidc":
-            secret = _text(config, "clientSecret") or existing.client_secret
+            secret = _text(config, "clientSecret") or (existing.client_secret if existing else None)
         now = clock.now_ms()
         fields = dict(type=kind, enabled=body.get("enabled", True), config=kept, client_secret=secret,
                       email_domain=email_domain.strip().lower() if email_domain else None, updated_at=now)
@@ -108,7 +109,7 @@ def put_org_sso(slug, body):
     return {"sso": sso_view(SsoConnection.get(SsoConnection.org == org))}, 200
 
 
-def delete_org_sso(slug):
+def delete_org_sso(slug) -> tuple[models.DeleteOrgSsoResponse200, int]:
     """Disables sign-in through the connection; its settings stay for re-enabling."""
     org = current_org()
     with write_transaction():

@@ -7,8 +7,10 @@ jobs of ``_webhooks``; notifications delegate to ``_notifications``.
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlparse
 
+from generated.backlex import models
 from handlers.backlex import _events, _notifications, _webhooks
 from handlers.backlex._api import current_org
 from handlers.backlex.store import Integration, OrgApiKey, Webhook, WebhookDelivery
@@ -16,6 +18,7 @@ from spec_server import clock, context, credentials
 from spec_server.db import write_transaction
 from spec_server.errors import NotFound, Unprocessable
 from spec_server.offload import waits_on_the_network
+from spec_server.typed_bodies import with_undeclared
 
 API_KEY_PREFIX = "pak_"
 WEBHOOK_SECRET_PREFIX = "whsec_"
@@ -39,7 +42,7 @@ def _check_patterns(field: str, patterns: list[str] | None) -> list[str] | None:
 
 # --- org API keys ---------------------------------------------------------------------------
 
-def api_key_view(key: OrgApiKey) -> dict:
+def api_key_view(key: OrgApiKey) -> models.ApiKey:
     now = clock.now_ms()
     return {"id": key.id, "name": key.name, "prefix": key.key_prefix, "scope": key.scope,
             "mcpTools": key.mcp_tools or [], "createdBy": key.created_by,
@@ -48,13 +51,13 @@ def api_key_view(key: OrgApiKey) -> dict:
             "lastUsedAt": clock.iso(key.last_used_at)}
 
 
-def get_org_api_keys(slug):
+def get_org_api_keys(slug) -> tuple[models.GetOrgApiKeysResponse200, int]:
     keys = (OrgApiKey.select().where((OrgApiKey.org == current_org()) & OrgApiKey.revoked_at.is_null())
             .order_by(OrgApiKey.created_at.desc(), OrgApiKey.id))
     return {"keys": [api_key_view(k) for k in keys]}, 200
 
 
-def post_org_api_keys(slug, body):
+def post_org_api_keys(slug, body) -> tuple[models.PostOrgApiKeysResponse201, int]:
     org = current_org()
     name = body["name"].strip()
     if not name:
@@ -123,8 +126,8 @@ def _validate_config(kind: str, config: dict) -> dict:
     if unknown:
         raise _invalid("config", f"Unknown {kind} settings: {', '.join(unknown)}")
     if kind == "slack":
-        clean = {"webhookUrl": _https_url("config.webhookUrl", config.get("webhookUrl"),
-                                          ("hooks.slack.com",), "/services/")}
+        clean: dict[str, Any] = {"webhookUrl": _https_url("config.webhookUrl", config.get("webhookUrl"),
+                                                          ("hooks.slack.com",), "/services/")}
         if config.get("channel") is not None:
             if not isinstance(config["channel"], str) or not re.match(r"^#?[a-z0-9._-]{1,80}$", config["channel"]):
                 raise _invalid("config.channel", "Not a Slack channel name")
@@ -163,7 +166,7 @@ def _mask(value: str) -> str:
     return "…" + value[-4:]
 
 
-def integration_view(integration: Integration) -> dict:
+def integration_view(integration: Integration) -> models.Integration:
     config = dict(integration.config or {})
     for field in SECRET_FIELDS[integration.kind]:
         if field in config:
@@ -172,13 +175,13 @@ def integration_view(integration: Integration) -> dict:
             "events": integration.events, "createdAt": clock.iso(integration.created_at)}
 
 
-def get_org_integrations(slug):
+def get_org_integrations(slug) -> tuple[models.GetOrgIntegrationsResponse200, int]:
     integrations = (Integration.select().where(Integration.org == current_org())
                     .order_by(Integration.created_at, Integration.id))
     return {"integrations": [integration_view(i) for i in integrations]}, 200
 
 
-def post_org_integrations(slug, body):
+def post_org_integrations(slug, body) -> tuple[models.PostOrgIntegrationsResponse201, int]:
     org = current_org()
     config = _validate_config(body["kind"], body.get("config") or {})
     events = _check_patterns("events", body.get("events"))
@@ -204,24 +207,24 @@ def delete_org_integration(slug, id_):
 
 # --- notifications (the per-user inbox lives in _notifications) -----------------------------
 
-def get_org_notifications(slug, limit=None):
+def get_org_notifications(slug, limit=None) -> tuple[models.GetOrgNotificationsResponse200, int]:
     """GET /api/org/{slug}/notifications"""
     return _notifications.list_notifications(limit)
 
 
-def post_org_notifications_read_all(slug):
+def post_org_notifications_read_all(slug) -> tuple[models.PostOrgNotificationsReadAllResponse200, int]:
     """POST /api/org/{slug}/notifications/read-all"""
     return _notifications.mark_all_read()
 
 
-def post_org_notification_read(slug, id_):
+def post_org_notification_read(slug, id_) -> tuple[models.PostOrgNotificationReadResponse200, int]:
     """POST /api/org/{slug}/notifications/{id}/read"""
     return _notifications.mark_read(id_)
 
 
 # --- webhooks -------------------------------------------------------------------------------
 
-def webhook_view(webhook: Webhook) -> dict:
+def webhook_view(webhook: Webhook) -> models.Webhook:
     return {"id": webhook.id, "url": webhook.url, "events": webhook.events, "active": bool(webhook.active),
             "secretPrefix": webhook.secret_prefix, "createdAt": clock.iso(webhook.created_at)}
 
@@ -233,12 +236,12 @@ def _find_webhook(webhook_id: str) -> Webhook:
     return webhook
 
 
-def get_org_webhooks(slug):
+def get_org_webhooks(slug) -> tuple[models.GetOrgWebhooksResponse200, int]:
     webhooks = Webhook.select().where(Webhook.org == current_org()).order_by(Webhook.created_at, Webhook.id)
     return {"webhooks": [webhook_view(w) for w in webhooks]}, 200
 
 
-def post_org_webhooks(slug, body):
+def post_org_webhooks(slug, body) -> tuple[models.PostOrgWebhooksResponse201, int]:
     org = current_org()
     url = body["url"].strip()
     try:
@@ -266,7 +269,7 @@ def delete_org_webhook(slug, id_):
 
 
 @waits_on_the_network  # the delivery is sent now, and its target may take its 10 s
-def post_org_webhook_test(slug, id_):
+def post_org_webhook_test(slug, id_) -> tuple[models.PostOrgWebhookTestResponse200, int]:
     """Send one real, signed ``webhook.test`` delivery now and answer its outcome."""
     webhook = _find_webhook(id_)
     payload = {"id": "evt_test_" + credentials.mint("", 8), "type": "webhook.test",
@@ -274,11 +277,13 @@ def post_org_webhook_test(slug, id_):
                "data": {"orgId": webhook.org_id, "webhookId": webhook.id, "message": "Test delivery from backlex"}}
     outcome = _webhooks.post_signed(webhook, payload)
     delivery = _webhooks.record_attempt(webhook, payload, outcome, 1, is_test=True)
-    return {"ok": outcome["error"] is None, "deliveryId": delivery.id, "statusCode": outcome["statusCode"],
-            "durationMs": outcome["durationMs"], "error": outcome["error"]}, 200
+    body: models.PostOrgWebhookTestResponse200 = {"ok": outcome["error"] is None}
+    return with_undeclared(body, deliveryId=delivery.id, statusCode=outcome["statusCode"],
+                           durationMs=outcome["durationMs"], error=outcome["error"]), 200
 
 
-def get_org_webhook_deliveries(slug, webhook_id=None):
+def get_org_webhook_deliveries(slug,
+                               webhook_id=None) -> tuple[models.GetOrgWebhookDeliveriesResponse200, int]:
     query = WebhookDelivery.org == current_org()
     if webhook_id:
         query &= WebhookDelivery.webhook_id == webhook_id

@@ -1,8 +1,11 @@
 """backlex — Organization: operations tagged 'Organization'."""
 
+from __future__ import annotations
+
 import re
 from urllib.parse import urlparse
 
+from generated.backlex import models
 from handlers.backlex import (
     _billing,
     _events,
@@ -20,12 +23,13 @@ from spec_server import clock, context, credentials, ratelimit
 from spec_server.config import settings
 from spec_server.db import serialize, write_transaction
 from spec_server.errors import Conflict, Forbidden, NotFound, Unprocessable
+from spec_server.typed_bodies import with_undeclared
 
 ORG_FIELDS = {"name": "name", "defaultRegion": "default_region", "ipAllowlist": "ip_allowlist",
               "webhookUrl": "webhook_url"}
 
 
-def delete_org(slug):
+def delete_org(slug) -> tuple[models.DeleteOrgResponse200, int]:
     """Soft delete: the org disappears for everyone (404), its slug stays reserved."""
     org = current_org()
     with write_transaction():
@@ -44,7 +48,7 @@ def _require_absolute_uri(field: str, value) -> None:
             "formErrors": [], "fieldErrors": {field: ["Expected an absolute URI"]}})
 
 
-def patch_org(slug, body=None):
+def patch_org(slug, body=None) -> tuple[models.PatchOrgResponse200, int]:
     body = body or {}
     org = current_org()
     _require_absolute_uri("webhookUrl", body.get("webhookUrl"))
@@ -88,7 +92,7 @@ def _keep_an_owner(org: Org, member: Member) -> None:
         raise Conflict("An organization needs at least one owner; make someone else owner first")
 
 
-def get_org_members(slug):
+def get_org_members(slug) -> tuple[models.GetOrgMembersResponse200, int]:
     members = list(Member.select().where(Member.org == current_org())
                    .order_by(Member.created_at, Member.id))
     user_ids = [m.user_id for m in members if m.user_id]
@@ -96,7 +100,7 @@ def get_org_members(slug):
     return {"members": [_invitations.member_view(m, users) for m in members]}, 200
 
 
-def patch_org_member(slug, id_, body):
+def patch_org_member(slug, id_, body) -> tuple[models.PatchOrgMemberResponse200, int]:
     org, role = current_org(), body["role"]
     with write_transaction():
         serialize(f"org-members:{org.id}")
@@ -144,7 +148,7 @@ def _invitation_rate_limit(org: Org) -> None:
     ratelimit.hit("invitations", f"org:{org.id}", message="Too many invitations. Please try again later.")
 
 
-def post_org_invitations(slug, body):
+def post_org_invitations(slug, body) -> tuple[models.PostOrgInvitationsResponse201, int]:
     org, caller = current_org(), context.caller()
     email, role = body["email"].strip().lower(), body["role"]
     _invitation_rate_limit(org)
@@ -168,7 +172,7 @@ def post_org_invitations(slug, body):
     return {"invite": {"id": member.id, "email": email, "role": role}}, 201
 
 
-def post_org_member_resend(slug, id_):
+def post_org_member_resend(slug, id_) -> tuple[models.PostOrgMemberResendResponse200, int]:
     org = current_org()
     _member_in_org(id_)  # an unknown id is 404 before it costs a rate-limit slot
     _invitation_rate_limit(org)
@@ -187,7 +191,7 @@ def post_org_member_resend(slug, id_):
 AUDIT_MAX_LIMIT = 200
 
 
-def audit_view(event: AuditEvent) -> dict:
+def audit_view(event: AuditEvent) -> models.AuditEvent:
     return {"id": event.id, "action": event.action,
             "actor": {"id": event.actor_id, "email": event.actor_email},
             "target": {"type": event.target_type, "id": event.target_id},
@@ -220,7 +224,8 @@ def _audit_filters(from_, to, limit, offset) -> tuple[int | None, int | None, in
     return bounds.get("from"), bounds.get("to"), numbers["limit"], numbers["offset"]
 
 
-def get_org_audit(slug, action=None, from_=None, to=None, limit=None, offset=None):
+def get_org_audit(slug, action=None, from_=None, to=None, limit=None,
+                  offset=None) -> tuple[models.GetOrgAuditResponse200, int]:
     since, until, limit, offset = _audit_filters(from_, to, limit, offset)
     where = AuditEvent.org == current_org()
     if action:
@@ -238,22 +243,23 @@ def get_org_audit(slug, action=None, from_=None, to=None, limit=None, offset=Non
 # --- usage and export ----------------------------------------------------------------------
 
 
-def get_org_usage(slug):
+def get_org_usage(slug) -> tuple[models.GetOrgUsageResponse200, int]:
     org = _billing.settle(current_org())
     return _usage.snapshot(org), 200
 
 
-def get_org_usage_history(slug):
+def get_org_usage_history(slug) -> tuple[models.GetOrgUsageHistoryResponse200, int]:
     return _usage.history(current_org()), 200
 
 
-def post_org_export(slug):
+def post_org_export(slug) -> tuple[models.PostOrgExportResponse200, int]:
     """Names the SQL dump of every live project; the dumps share one timestamp."""
     org, now = current_org(), clock.now_ms()
     stamp = clock.iso(now).replace("-", "").replace(":", "").replace(".", "")[:15] + "Z"
     projects = (Project.select().where((Project.org == org) & Project.deleted_at.is_null())
                 .order_by(Project.slug, Project.id))
-    listed = [{"slug": p.slug, "filename": f"{org.slug}-{p.slug}-{stamp}.sql"} for p in projects]
+    listed: list[models.PostOrgExportResponse200Project] = [
+        {"slug": p.slug, "filename": f"{org.slug}-{p.slug}-{stamp}.sql"} for p in projects]
     with write_transaction():
         _events.record(org, "org.exported", target_type="org", target_id=org.id,
                        metadata={"projects": [p["slug"] for p in listed]})
@@ -266,18 +272,20 @@ SCIM_PREFIX = "scim_"
 SCIM_PREFIX_SHOWN = 12  # characters of the token kept to recognise it
 
 
-def get_org_scim(slug):
+def get_org_scim(slug) -> tuple[models.GetOrgScimResponse200, int]:
     org = current_org()
     token = ScimToken.get_or_none(ScimToken.org == org)
-    return {
-        "scimBaseUrl": f"{settings().public_base_url}/api/scim/v2/{org.slug}",
-        "enabled": token is not None,
-        "tokenPrefix": token.prefix if token else None,
-        "tokenCreatedAt": clock.iso(token.created_at) if token else None,
-    }, 200
+    base_url = f"{settings().public_base_url}/api/scim/v2/{org.slug}"
+    body: models.GetOrgScimResponse200 = {"scimBaseUrl": base_url}
+    return with_undeclared(  # the schema declares scimBaseUrl and leaves the object open
+        body,
+        enabled=token is not None,
+        tokenPrefix=token.prefix if token else None,
+        tokenCreatedAt=clock.iso(token.created_at) if token else None,
+    ), 200
 
 
-def post_org_scim_token(slug):
+def post_org_scim_token(slug) -> tuple[models.PostOrgScimTokenResponse201, int]:
     org = current_org()
     ratelimit.hit("tokenMinting", f"org:{org.id}", message="Too many tokens minted. Please try again later.")
     token = credentials.mint(SCIM_PREFIX, 24)
@@ -292,7 +300,7 @@ def post_org_scim_token(slug):
     return {"token": token}, 201
 
 
-def delete_org_scim_token(slug):
+def delete_org_scim_token(slug) -> tuple[models.DeleteOrgScimTokenResponse200, int]:
     """Revoking turns provisioning off; revoking when there is no token is a no-op."""
     org = current_org()
     with write_transaction():

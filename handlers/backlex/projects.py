@@ -10,6 +10,7 @@ import re
 import secrets
 import time
 
+from generated.backlex import models
 from handlers.backlex import _alarms, _dns, _events, _plans, _projects
 from handlers.backlex._api import current_org
 from handlers.backlex._projects import find_live, project_view, require
@@ -18,6 +19,7 @@ from handlers.backlex.store import Alarm, Backup, Branch, Deploy, Domain, Projec
 from spec_server import clock, credentials
 from spec_server.db import serialize, write_transaction
 from spec_server.errors import Conflict, NotFound, Unprocessable
+from spec_server.typed_bodies import with_undeclared
 
 LIST_LIMIT = 100
 UPGRADE_WAIT_SECONDS = 30
@@ -33,13 +35,13 @@ def _invalid(field: str, message: str) -> Unprocessable:
 
 # --- projects -------------------------------------------------------------------------------
 
-def get_org_projects(slug):
+def get_org_projects(slug) -> tuple[models.GetOrgProjectsResponse200, int]:
     projects = (Project.select().where((Project.org == current_org()) & Project.deleted_at.is_null())
                 .order_by(Project.created_at.desc(), Project.id.desc()))
     return {"projects": [project_view(p) for p in projects]}, 200
 
 
-def post_org_projects(slug, body):
+def post_org_projects(slug, body) -> tuple[models.PostOrgProjectsResponse201, int]:
     org = current_org()
     name = body["name"].strip()
     if len(name) < 2:
@@ -67,13 +69,13 @@ def post_org_projects(slug, body):
     return {"project": view}, 201
 
 
-def get_org_project(slug, project_slug):
+def get_org_project(slug, project_slug) -> tuple[models.GetOrgProjectResponse200, int]:
     project = find_live(current_org(), project_slug)
     return {"project": project_view(project),
             "latestTemplateVersion": _projects.LATEST_TEMPLATE_VERSION}, 200
 
 
-def patch_org_project(slug, project_slug, body=None):
+def patch_org_project(slug, project_slug, body=None) -> tuple[models.PatchOrgProjectResponse200, int]:
     body = body or {}
     org = current_org()
     changes = {}
@@ -96,7 +98,7 @@ def patch_org_project(slug, project_slug, body=None):
     return {"project": project_view(project)}, 200
 
 
-def delete_org_project(slug, project_slug):
+def delete_org_project(slug, project_slug) -> tuple[models.DeleteOrgProjectResponse200, int]:
     org = current_org()
     with write_transaction():
         project = find_live(org, project_slug)
@@ -116,15 +118,15 @@ def _lifecycle(project_slug: str, action: str, event: str, **changes):
     return project
 
 
-def post_org_project_pause(slug, project_slug):
+def post_org_project_pause(slug, project_slug) -> tuple[models.PostOrgProjectPauseResponse200, int]:
     return {"project": project_view(_lifecycle(project_slug, "pause", "project.paused"))}, 200
 
 
-def post_org_project_resume(slug, project_slug):
+def post_org_project_resume(slug, project_slug) -> tuple[models.PostOrgProjectResumeResponse200, int]:
     return {"project": project_view(_lifecycle(project_slug, "resume", "project.resumed"))}, 200
 
 
-def post_org_project_provision_retry(slug, project_slug):
+def post_org_project_provision_retry(slug, project_slug) -> tuple[models.PostOrgProjectProvisionRetryResponse200, int]:
     project = _lifecycle(project_slug, "provision_retry", "project.provision_retried",
                          failure_reason=None)
     view = project_view(project)
@@ -132,7 +134,7 @@ def post_org_project_provision_retry(slug, project_slug):
     return {"project": view}, 200
 
 
-def post_org_project_reprovision_admin(slug, project_slug):
+def post_org_project_reprovision_admin(slug, project_slug) -> tuple[models.PostOrgProjectReprovisionAdminResponse200, int]:
     """Rotate the admin credential: the new one is in this answer only."""
     org = current_org()
     secret = credentials.mint(_projects.ADMIN_CREDENTIAL_PREFIX, 24)
@@ -148,7 +150,8 @@ def post_org_project_reprovision_admin(slug, project_slug):
     return {"project": {**project_view(project), "adminCredential": secret}}, 200
 
 
-def post_org_project_upgrade(slug, project_slug, version=None):
+def post_org_project_upgrade(slug, project_slug,
+                             version=None) -> tuple[models.PostOrgProjectUpgradeResponse200, int]:
     """Queue the upgrade job, then wait (at most UPGRADE_WAIT_SECONDS) for its deploy to finish:
     the documented answer is the outcome."""
     target = version or _projects.LATEST_TEMPLATE_VERSION
@@ -174,20 +177,21 @@ def post_org_project_upgrade(slug, project_slug, version=None):
 
 # --- backups and restores -------------------------------------------------------------------
 
-def backup_view(backup: Backup) -> dict:
+def backup_view(backup: Backup) -> models.Backup:
     return {"id": backup.id, "projectId": backup.project_id, "kind": backup.kind,
             "status": backup.status, "sizeBytes": backup.size_bytes,
             "createdAt": clock.iso(backup.created_at), "lastRestoredAt": clock.iso(backup.last_restored_at)}
 
 
-def get_org_project_backups(slug, project_slug):
+def get_org_project_backups(slug, project_slug) -> tuple[models.GetOrgProjectBackupsResponse200, int]:
     project = find_live(current_org(), project_slug)
     backups = (Backup.select().where(Backup.project == project)
                .order_by(Backup.created_at.desc(), Backup.id.desc()).limit(LIST_LIMIT))
     return {"backups": [backup_view(b) for b in backups]}, 200
 
 
-def post_org_project_backups(slug, project_slug, body=None):
+def post_org_project_backups(slug, project_slug,
+                             body=None) -> tuple[models.PostOrgProjectBackupsResponse201, int]:
     body = body or {}
     with write_transaction():
         project = find_live(current_org(), project_slug)
@@ -196,7 +200,8 @@ def post_org_project_backups(slug, project_slug, body=None):
     return {"backup": backup_view(backup)}, 201
 
 
-def post_org_project_backup_restore(slug, project_slug, id_):
+def post_org_project_backup_restore(slug, project_slug,
+                                    id_) -> tuple[models.PostOrgProjectBackupRestoreResponse200, int]:
     with write_transaction():
         project = find_live(current_org(), project_slug)
         backup = Backup.get_or_none((Backup.id == id_) & (Backup.project == project))
@@ -206,11 +211,11 @@ def post_org_project_backup_restore(slug, project_slug, id_):
         deploy = _projects.record_deploy(project, "restore", ref=backup.id,
                                          message=f"Restore of the {backup.kind} backup of {clock.iso(backup.created_at)}")
         _projects.run_deploy(deploy.id)
-    return {"backup": backup_view(Backup.get_by_id(backup.id)),
-            "deploy": _projects.deploy_view(Deploy.get_by_id(deploy.id))}, 200
+    body: models.PostOrgProjectBackupRestoreResponse200 = {"backup": backup_view(Backup.get_by_id(backup.id))}
+    return with_undeclared(body, deploy=_projects.deploy_view(Deploy.get_by_id(deploy.id))), 200
 
 
-def post_org_project_restore(slug, project_slug, body):
+def post_org_project_restore(slug, project_slug, body) -> tuple[models.PostOrgProjectRestoreResponse200, int]:
     """Point-in-time restore to ``timestamp`` (epoch milliseconds) within the plan's window."""
     org = current_org()
     timestamp = body["timestamp"]
@@ -228,8 +233,8 @@ def post_org_project_restore(slug, project_slug, body):
         deploy = _projects.record_deploy(project, "pitr_restore", ref=clock.iso(timestamp),
                                          message=f"Point-in-time restore to {clock.iso(timestamp)}")
         _projects.run_deploy(deploy.id)
-    return {"restoredTo": clock.iso(timestamp),
-            "deploy": _projects.deploy_view(Deploy.get_by_id(deploy.id))}, 200
+    restored: models.PostOrgProjectRestoreResponse200 = {"restoredTo": clock.iso(timestamp)}
+    return with_undeclared(restored, deploy=_projects.deploy_view(Deploy.get_by_id(deploy.id))), 200
 
 
 # --- domains --------------------------------------------------------------------------------
@@ -246,7 +251,7 @@ def normalise_hostname(text: str) -> str:
     return host
 
 
-def domain_view(domain: Domain) -> dict:
+def domain_view(domain: Domain) -> models.Domain:
     return {"id": domain.id, "projectId": domain.project_id, "hostname": domain.hostname,
             "status": domain.status, "reason": domain.reason,
             "verification": {"type": "TXT", "name": CHALLENGE_PREFIX + domain.hostname,
@@ -263,13 +268,13 @@ def _find_domain(project_slug: str, domain_id: str) -> tuple[Project, Domain]:
     return project, domain
 
 
-def get_org_project_domains(slug, project_slug):
+def get_org_project_domains(slug, project_slug) -> tuple[models.GetOrgProjectDomainsResponse200, int]:
     project = find_live(current_org(), project_slug)
     domains = Domain.select().where(Domain.project == project).order_by(Domain.created_at, Domain.id)
     return {"domains": [domain_view(d) for d in domains]}, 200
 
 
-def post_org_project_domains(slug, project_slug, body):
+def post_org_project_domains(slug, project_slug, body) -> tuple[models.PostOrgProjectDomainsResponse201, int]:
     org = current_org()
     hostname = normalise_hostname(body["hostname"])
     with write_transaction():
@@ -300,7 +305,8 @@ def _verified_elsewhere(domain: Domain) -> bool:
 NOT_AVAILABLE = "This hostname cannot be verified for this project; contact support if you control its DNS"
 
 
-def post_org_project_domain_verify(slug, project_slug, id_):
+def post_org_project_domain_verify(slug, project_slug,
+                                   id_) -> tuple[models.PostOrgProjectDomainVerifyResponse200, int]:
     project, domain = _find_domain(project_slug, id_)
     if domain.status == "verified":
         return {"domain": domain_view(domain)}, 200
@@ -324,7 +330,8 @@ def post_org_project_domain_verify(slug, project_slug, id_):
     return {"domain": domain_view(Domain.get_by_id(domain.id))}, 200
 
 
-def delete_org_project_domain(slug, project_slug, id_):
+def delete_org_project_domain(slug, project_slug,
+                              id_) -> tuple[models.DeleteOrgProjectDomainResponse200, int]:
     with write_transaction():
         project, domain = _find_domain(project_slug, id_)
         domain.delete_instance()
@@ -335,19 +342,20 @@ def delete_org_project_domain(slug, project_slug, id_):
 
 # --- branches, deploys, errors --------------------------------------------------------------
 
-def branch_view(branch: Branch, deploy: Deploy | None = None) -> dict:
+def branch_view(branch: Branch, deploy: Deploy | None = None) -> models.Branch:
     return {"id": branch.id, "projectId": branch.project_id, "name": branch.name,
             "prNumber": branch.pr_number, "createdAt": clock.iso(branch.created_at),
             "deploy": _projects.deploy_view(deploy) if deploy else None}
 
 
-def get_org_project_branches(slug, project_slug):
+def get_org_project_branches(slug, project_slug) -> tuple[models.GetOrgProjectBranchesResponse200, int]:
     project = find_live(current_org(), project_slug)
     branches = Branch.select().where(Branch.project == project).order_by(Branch.created_at.desc(), Branch.id)
     return {"branches": [branch_view(b) for b in branches]}, 200
 
 
-def post_org_project_branches(slug, project_slug, body):
+def post_org_project_branches(slug, project_slug,
+                              body) -> tuple[models.PostOrgProjectBranchesResponse201, int]:
     org = current_org()
     name = body["name"].strip()
     if not BRANCH_NAME.match(name):
@@ -367,7 +375,8 @@ def post_org_project_branches(slug, project_slug, body):
     return {"branch": branch_view(branch, Deploy.get_by_id(deploy.id))}, 201
 
 
-def delete_org_project_branch(slug, project_slug, id_):
+def delete_org_project_branch(slug, project_slug,
+                              id_) -> tuple[models.DeleteOrgProjectBranchResponse200, int]:
     with write_transaction():
         project = find_live(current_org(), project_slug)
         branch = Branch.get_or_none((Branch.id == id_) & (Branch.project == project))
@@ -379,20 +388,20 @@ def delete_org_project_branch(slug, project_slug, id_):
     return {"ok": True}, 200
 
 
-def get_org_project_deploys(slug, project_slug):
+def get_org_project_deploys(slug, project_slug) -> tuple[models.GetOrgProjectDeploysResponse200, int]:
     project = find_live(current_org(), project_slug)
     deploys = (Deploy.select().where(Deploy.project == project)
                .order_by(Deploy.created_at.desc(), Deploy.id.desc()).limit(LIST_LIMIT))
     return {"deploys": [_projects.deploy_view(d) for d in deploys]}, 200
 
 
-def error_view(error: TenantError) -> dict:
+def error_view(error: TenantError) -> models.TenantError:
     return {"id": error.id, "projectId": error.project_id, "message": error.message, "level": error.level,
             "path": error.path, "stack": error.stack, "context": error.context,
             "createdAt": clock.iso(error.created_at)}
 
 
-def get_org_project_errors(slug, project_slug):
+def get_org_project_errors(slug, project_slug) -> tuple[models.GetOrgProjectErrorsResponse200, int]:
     project = find_live(current_org(), project_slug)
     errors = (TenantError.select().where(TenantError.project == project)
               .order_by(TenantError.created_at.desc(), TenantError.id.desc()).limit(LIST_LIMIT))
@@ -401,13 +410,13 @@ def get_org_project_errors(slug, project_slug):
 
 # --- alarms ---------------------------------------------------------------------------------
 
-def get_org_project_alarms(slug, project_slug):
+def get_org_project_alarms(slug, project_slug) -> tuple[models.GetOrgProjectAlarmsResponse200, int]:
     project = find_live(current_org(), project_slug)
     alarms = Alarm.select().where(Alarm.project == project).order_by(Alarm.created_at, Alarm.id)
     return {"alarms": [_alarms.alarm_view(a) for a in alarms]}, 200
 
 
-def post_org_project_alarms(slug, project_slug, body):
+def post_org_project_alarms(slug, project_slug, body) -> tuple[models.PostOrgProjectAlarmsResponse201, int]:
     org = current_org()
     with write_transaction():
         project = find_live(org, project_slug)
@@ -422,7 +431,7 @@ def post_org_project_alarms(slug, project_slug, body):
     return {"alarm": _alarms.alarm_view(alarm)}, 201
 
 
-def delete_org_project_alarm(slug, project_slug, id_):
+def delete_org_project_alarm(slug, project_slug, id_) -> tuple[models.DeleteOrgProjectAlarmResponse200, int]:
     with write_transaction():
         project = find_live(current_org(), project_slug)
         alarm = Alarm.get_or_none((Alarm.id == id_) & (Alarm.project == project))

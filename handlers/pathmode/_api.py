@@ -18,10 +18,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from typing import Any, cast
 
 import peewee
 
-from generated.pathmode import OPENAPI_PATH
+from generated.pathmode import OPENAPI_PATH, models
 from generated.pathmode.operations import BY_ID
 from handlers.pathmode import _migrations, _seed
 from handlers.pathmode.store import MODELS, ApiKey, Membership, Session, Workspace
@@ -65,11 +66,12 @@ class Caller:
     engine_slot: object | None = None  # engine_pool.Slot held for this request (verify)
 
 
-def envelope(error: ApiError) -> dict:
-    body = {"error": error.message}
+def envelope(error: ApiError) -> models.ErrorBody:
+    body: models.ErrorBody = {"error": error.message}
+    undeclared = cast(dict[str, Any], body)  # keys the documented (open) error object leaves free
     if error.details is not None:
-        body["details"] = error.details
-    body.update(error.extra)
+        undeclared["details"] = error.details
+    undeclared.update(error.extra)
     return body
 
 
@@ -158,7 +160,8 @@ def authorize(operation, request) -> Caller:
     rule = operation.rate_limit  # the document's x-rateLimit, from the generated table
     if rule is not None and rule.per is None:  # one counted per workspace is its handler's
         ratelimit.hit(rule.bucket, f"user:{caller.user_id}")
-    if operation.operation_id in ENGINE_OPERATIONS:  # a busy engine refuses before the body is read
+    if operation.operation_id in ENGINE_OPERATIONS and caller.workspace_id is not None:
+        # a busy engine refuses before the body is read (a cookie-only caller has no workspace yet)
         caller = dataclasses.replace(caller, engine_slot=engine_pool.hold_for_request(request.scope, caller.workspace_id))
     return caller
 

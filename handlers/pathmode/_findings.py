@@ -8,6 +8,8 @@ builder reads ``open_findings`` to tell the next agent where the spec may be sta
 
 from __future__ import annotations
 
+from typing import Any
+
 from handlers.pathmode.store import Finding
 from spec_server import clock
 from spec_server.text import trim
@@ -27,7 +29,7 @@ def finding_view(row: Finding) -> dict | None:
     assumption, finding = _text(row.assumption), _text(row.finding)
     if assumption is None or finding is None or row.status not in STATUSES or not isinstance(row.recorded_at, int):
         return None
-    view = {"id": row.id, "assumption": assumption, "finding": finding}
+    view: dict[str, Any] = {"id": row.id, "assumption": assumption, "finding": finding}
     for field in OPTIONAL_FIELDS:  # echoed only when given
         if _text(getattr(row, field)) is not None:
             view[field] = _text(getattr(row, field))

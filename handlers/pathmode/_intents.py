@@ -9,9 +9,11 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
+from typing import Any
 
 import peewee
 
+from generated.pathmode import models
 from handlers.pathmode.store import (
     ConstitutionRule,
     EdgeCase,
@@ -37,8 +39,8 @@ INTENT_KEYS = (
     "verifiedAt", "edgeCases", "evidenceIds", "relations",
 )
 
-# request field -> Intent column, for the fields PATCH may replace
-UPDATABLE = {
+# request field -> Intent column, for the fields PATCH may replace (edge cases: their own table)
+UPDATABLE: dict[str, Any] = {
     "title": "title", "objective": "objective", "outcomes": "outcomes",
     "constraints": "constraints", "healthMetrics": "health_metrics", "edgeCases": None,
     "verification": "verification", "problemSeverity": "problem_severity",
@@ -113,7 +115,7 @@ def evidence_ids_of(intent_id: str) -> list[str]:
 
 
 def to_api(intent: Intent, *, edge_cases: list[dict], evidence_ids: list[str],
-           relations: list[dict]) -> dict:
+           relations: list[dict]) -> models.GetIntentsIdResponse200:
     """The API intent shape; raises MalformedIntent for rows that cannot take it."""
     if not isinstance(intent.title, str) or is_blank(intent.title):
         raise MalformedIntent(f"intent {intent.id} has no title")
@@ -170,7 +172,7 @@ def _parts_of(intent):
 PARTS_OF = Prepared(_parts_of, "intent")
 
 
-def detail(intent: Intent) -> dict:
+def detail(intent: Intent) -> models.GetIntentsIdResponse200:
     """INTENT_WITH_RELATIONS_SELECT: edge cases, evidence ids and relations populated."""
     edge_cases, evidence_ids, relations = [], [], []
     for kind, _order, _tiebreak, a, b, c in PARTS_OF.raw_rows(intent=intent.id):

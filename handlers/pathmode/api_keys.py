@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from peewee import fn
 
+from generated.pathmode import models
 from handlers.pathmode._api import scopes_for_role
 from handlers.pathmode._common import caller, next_timestamp, reserve_quota
 from handlers.pathmode.store import ApiKey, Membership, Workspace
@@ -47,7 +48,7 @@ def key_view(key: ApiKey) -> dict:
     }
 
 
-def get_api_keys():
+def get_api_keys() -> tuple[models.GetApiKeysResponse200, int]:
     if not store_available():
         return {"keys": [], "count": 0, "message": "API key management is not configured"}, 200
     keys = (ApiKey.select().where(ApiKey.user == caller().user_id)
@@ -66,7 +67,7 @@ def requested_scopes(body: dict) -> list[str]:
     return list(dict.fromkeys(scopes))
 
 
-def post_api_keys(body):
+def post_api_keys(body) -> tuple[models.PostApiKeysResponse201, int]:
     require_store()
     name, workspace_id = body.get("name"), body.get("workspaceId")
     if not name or not workspace_id:  # the original's !name / !workspaceId (empty is missing)
@@ -92,7 +93,7 @@ def post_api_keys(body):
             "message": "Save this key now. It cannot be retrieved again."}, 201
 
 
-def delete_api_keys(body):
+def delete_api_keys(body) -> tuple[models.DeleteApiKeysResponse200, int]:
     require_store()
     if not body.get("keyId"):
         raise BadRequest("keyId is required")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from generated.pathmode import models
 from handlers.pathmode import _evidence, _intents
 from handlers.pathmode._common import (
     Event,
@@ -40,7 +41,7 @@ def parse_tags(text: str | None) -> list[str]:
 
 
 def get_evidence(product_id=None, type_=None, severity=None, search=None, tags=None, limit=None,
-                 offset=None, workspace_id=None):
+                 offset=None, workspace_id=None) -> tuple[models.GetEvidenceResponse200, int]:
     limit, offset = page_bounds(limit, offset)
     query = Evidence.select().where((Evidence.workspace == current_workspace_id()) & (Evidence.status == "active"))
     if product_id:
@@ -61,7 +62,7 @@ def get_evidence(product_id=None, type_=None, severity=None, search=None, tags=N
     return {"evidence": _evidence.views(page), "count": count, "limit": limit, "offset": offset}, 200
 
 
-def post_evidence(body, workspace_id=None):
+def post_evidence(body, workspace_id=None) -> tuple[models.PostEvidenceResponse201, int]:
     ws = current_workspace()
     product_id = trim(body["productId"])
     with write_transaction():
@@ -86,7 +87,8 @@ def unique(ids) -> list[str]:
     return list(dict.fromkeys(ids or []))
 
 
-def post_intents_id_evidence(id_, body, workspace_id=None):
+def post_intents_id_evidence(id_, body,
+                             workspace_id=None) -> tuple[models.PostIntentsIdEvidenceResponse200, int]:
     to_link, to_unlink = unique(body.get("link")), unique(body.get("unlink"))
     if not to_link and not to_unlink:  # the schema says so too; kept for non-validating flavours
         raise BadRequest("At least one of link/unlink must be a non-empty array")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from peewee import fn
 
+from generated.pathmode import models
 from handlers.pathmode import _finding_rules
 from handlers.pathmode._common import intent_in_workspace, next_timestamp
 from handlers.pathmode._findings import OPTIONAL_FIELDS, finding_view, open_findings, visible_findings
@@ -12,7 +13,8 @@ from spec_server.db import serialize, write_transaction
 from spec_server.text import trim
 
 
-def get_intents_id_findings(id_, status=None, workspace_id=None):
+def get_intents_id_findings(id_, status=None,
+                            workspace_id=None) -> tuple[models.GetIntentsIdFindingsResponse200, int]:
     intent = intent_in_workspace(id_)
     findings = visible_findings(intent.id)
     if status is not None:  # filtered after the sanitize pass
@@ -20,7 +22,8 @@ def get_intents_id_findings(id_, status=None, workspace_id=None):
     return {"intentId": intent.id, "findings": findings, "count": len(findings)}, 200
 
 
-def post_intents_id_findings(id_, body, workspace_id=None):
+def post_intents_id_findings(id_, body,
+                             workspace_id=None) -> tuple[models.PostIntentsIdFindingsResponse201, int]:
     intent = intent_in_workspace(id_)
     given = {field: trim(body[field]) for field in OPTIONAL_FIELDS if isinstance(body.get(field), str)}
     with write_transaction():

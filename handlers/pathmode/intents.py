@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from generated.pathmode import models
 from handlers.pathmode import _finding_rules, _intents, _prompts, _sharing, _verification
 from handlers.pathmode._common import (
     Event,
@@ -21,13 +24,13 @@ from spec_server.errors import BadRequest, NotFound
 from spec_server.text import trim
 
 
-def get_intents(status=None, workspace_id=None):
+def get_intents(status=None, workspace_id=None) -> tuple[models.GetIntentsResponse200, int]:
     # status: exact match, unknown values find nothing
     intents = _intents.listing(_intents.in_workspace(current_workspace_id(), status))
     return {"intents": intents, "count": len(intents)}, 200
 
 
-def post_intents(body, workspace_id=None):
+def post_intents(body, workspace_id=None) -> tuple[models.PostIntentsResponse201, int]:
     ws = current_workspace()
     product_id = trim(body["productId"])
     with write_transaction():
@@ -66,16 +69,16 @@ def post_intents(body, workspace_id=None):
     return _intents.to_api(intent, edge_cases=edge_cases, evidence_ids=[], relations=[]), 201
 
 
-def get_intents_id(id_, workspace_id=None):
+def get_intents_id(id_, workspace_id=None) -> tuple[models.GetIntentsIdResponse200, int]:
     return _intents.detail(intent_in_workspace(id_)), 200
 
 
-def patch_intents_id(id_, body=None, workspace_id=None):
+def patch_intents_id(id_, body=None, workspace_id=None) -> tuple[models.PatchIntentsIdResponse200, int]:
     body = body or {}
     intent = intent_in_workspace(id_)
     if not any(field in body for field in _intents.UPDATABLE):
         raise BadRequest("At least one field must be provided to update")
-    changes = {}
+    changes: dict[str, Any] = {}
     if "title" in body:
         changes["title"] = trim(body["title"])
     if "objective" in body:
@@ -110,7 +113,8 @@ STATUS_TIMESTAMPS = {
 }
 
 
-def patch_intents_id_status(id_, body, workspace_id=None):
+def patch_intents_id_status(id_, body,
+                            workspace_id=None) -> tuple[models.PatchIntentsIdStatusResponse200, int]:
     status = body["status"]
     with write_transaction():
         intent = intent_in_workspace(id_)
@@ -128,7 +132,7 @@ def patch_intents_id_status(id_, body, workspace_id=None):
         fire_and_forget(Event("slack", "intent_status_changed", intent.id,
                               {"intentId": intent.id, "title": intent.title, "status": status,
                                "previousStatus": previous}))
-    result = {
+    result: dict[str, Any] = {
         "id": intent.id,
         "status": intent.status,
         "updatedAt": clock.iso(intent.updated_at),
@@ -146,7 +150,8 @@ def verification_summary(result) -> str:
     """The note logged for a verification result: verdict, score and its summary."""
     if not isinstance(result, dict):
         return "Verification checkpoint recorded."
-    verdict = {True: "PASS", False: "FAIL"}.get(result.get("pass"), "RECORDED")
+    verdicts: dict[object, str] = {True: "PASS", False: "FAIL"}
+    verdict = verdicts.get(result.get("pass"), "RECORDED")
     parts = [f"Verification {verdict}"]
     if isinstance(result.get("score"), (int, float)):
         parts[0] += f" (score {result['score']})"
@@ -156,18 +161,19 @@ def verification_summary(result) -> str:
 
 
 @offload.waits_on_an_engine  # it waits on the grading pool, never on a request thread
-def post_intents_id_verify(id_, body, workspace_id=None):
+def post_intents_id_verify(id_, body, workspace_id=None) -> tuple[models.PostIntentsIdVerifyResponse200, int]:
     return _verification.verify_intent(intent_in_workspace(id_), body)
 
 
-def get_intents_id_prompt(id_, agent_type=None, mode=None, format_=None, workspace_id=None):
+def get_intents_id_prompt(id_, agent_type=None, mode=None, format_=None,
+                          workspace_id=None) -> tuple[models.GetIntentsIdPromptResponse200, int]:
     return _prompts.prompt_response(intent_in_workspace(id_), agent_type=agent_type, mode=mode,
                                     output_format=format_)
 
 
-def post_intents_id_share(id_, workspace_id=None):
+def post_intents_id_share(id_, workspace_id=None) -> tuple[models.PostIntentsIdShareResponse200, int]:
     return _sharing.share(intent_in_workspace(id_))
 
 
-def delete_intents_id_share(id_, workspace_id=None):
+def delete_intents_id_share(id_, workspace_id=None) -> tuple[models.DeleteIntentsIdShareResponse200, int]:
     return _sharing.revoke(intent_in_workspace(id_))

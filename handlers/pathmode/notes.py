@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from peewee import fn
 
+from generated.pathmode import models
 from handlers.pathmode._common import caller, intent_in_workspace, next_timestamp
 from handlers.pathmode.store import Note
 from spec_server import clock
@@ -12,14 +15,14 @@ from spec_server.text import trim
 
 
 def note_view(note: Note, *, with_author: bool) -> dict:
-    view = {"id": note.id, "intentId": note.intent_id, "note": note.note, "source": note.source}
+    view: dict[str, Any] = {"id": note.id, "intentId": note.intent_id, "note": note.note, "source": note.source}
     if with_author:  # the list shows createdBy, the create response does not
         view["createdBy"] = note.created_by
     view["createdAt"] = clock.iso(note.created_at)
     return view
 
 
-def get_intents_id_notes(id_, workspace_id=None):
+def get_intents_id_notes(id_, workspace_id=None) -> tuple[models.GetIntentsIdNotesResponse200, int]:
     intent = intent_in_workspace(id_)
     notes = (Note.select().where(Note.intent == intent.id)
              .order_by(Note.created_at.desc(), Note.id.desc()))
@@ -27,7 +30,7 @@ def get_intents_id_notes(id_, workspace_id=None):
     return {"notes": shown, "count": len(shown)}, 200
 
 
-def post_intents_id_notes(id_, body, workspace_id=None):
+def post_intents_id_notes(id_, body, workspace_id=None) -> tuple[models.PostIntentsIdNotesResponse201, int]:
     intent = intent_in_workspace(id_)
     with write_transaction():
         serialize(f"notes:{intent.id}")

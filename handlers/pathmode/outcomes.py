@@ -11,6 +11,7 @@ import math
 
 from peewee import fn
 
+from generated.pathmode import models
 from handlers.pathmode._common import caller, next_timestamp
 from handlers.pathmode.store import Intent, Membership, OutcomeMeasurement
 from spec_server import clock
@@ -45,7 +46,7 @@ def measurement_view(row: OutcomeMeasurement) -> dict:
     }
 
 
-def get_intents_id_outcomes(id_):
+def get_intents_id_outcomes(id_) -> tuple[models.GetIntentsIdOutcomesResponse200, int]:
     intent = visible_intent(id_)
     if intent is None:
         return {"measurements": []}, 200
@@ -67,7 +68,7 @@ def finite_index(value) -> float:
     return value
 
 
-def post_intents_id_outcomes(id_, body):
+def post_intents_id_outcomes(id_, body) -> tuple[models.PostIntentsIdOutcomesResponse201, int]:
     intent = visible_intent(id_)
     if intent is None:
         raise NotFound("Intent not found")

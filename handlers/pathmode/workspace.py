@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from generated.pathmode import models
 from handlers.pathmode._common import current_workspace, current_workspace_id
 from handlers.pathmode._intents import active_rules
 from handlers.pathmode.store import ConstitutionRule, Product
@@ -15,7 +18,8 @@ OPTIONAL_PRODUCT_FIELDS = (
 
 
 def product_view(product: Product) -> dict:
-    view = {"id": product.id, "workspaceId": product.workspace_id, "name": product.name, "slug": product.slug}
+    view: dict[str, Any] = {"id": product.id, "workspaceId": product.workspace_id, "name": product.name,
+                            "slug": product.slug}
     for key, column in OPTIONAL_PRODUCT_FIELDS:
         value = getattr(product, column)
         if value:
@@ -31,7 +35,7 @@ def product_view(product: Product) -> dict:
 
 
 def rule_view(rule: ConstitutionRule) -> dict:
-    view = {"id": rule.id, "category": rule.category, "text": rule.text}
+    view: dict[str, Any] = {"id": rule.id, "category": rule.category, "text": rule.text}
     if rule.rationale is not None:
         view["rationale"] = rule.rationale
     if rule.scope is not None:
@@ -44,7 +48,7 @@ def rule_view(rule: ConstitutionRule) -> dict:
     return view
 
 
-def get_workspace(workspace_id=None):
+def get_workspace(workspace_id=None) -> tuple[models.GetWorkspaceResponse200, int]:
     ws = current_workspace()
     products = (Product.select()
                 .where((Product.workspace == ws.id) & (Product.status == "active"))
@@ -60,6 +64,6 @@ def get_workspace(workspace_id=None):
     }, 200
 
 
-def get_workspace_constitution(workspace_id=None):
+def get_workspace_constitution(workspace_id=None) -> tuple[models.GetWorkspaceConstitutionResponse200, int]:
     rules = [rule_view(r) for r in active_rules(current_workspace_id())]
     return {"rules": rules, "count": len(rules)}, 200

@@ -190,13 +190,12 @@ def test_a_response_field_type_change_is_breaking_at_every_operation_whose_respo
                             r'\("string" → "integer"\)  -> handlers/backlex/\w+\.py \w+', line), line
 
 
-@pytest.mark.xfail(strict=True, reason="needs the typed models (in progress): --check is to name the handler "
-                   "that still builds Org.residency as a string; un-xfail when they land")
 def test_check_names_the_handler_that_builds_a_response_field_whose_type_changed(project):
+    """The typed models: the view that builds Org.residency as a string is named, file and line."""
     project.edit_document("backlex", make_residency_an_integer)
     generated(project.codegen())
     lines = check_failures(project.codegen("--check"))
-    assert any(line.startswith("handlers/backlex/") and "residency" in line for line in lines), lines
+    assert any(re.match(r"handlers/backlex/\w+\.py:\d+: .*\"residency\" has type \"int\"", line) for line in lines), lines
 
 
 # ---- 3. enum values added and removed on the request side

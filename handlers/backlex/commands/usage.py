@@ -31,9 +31,9 @@ def run_record(args) -> int:
     _reactions.load()  # notifications, webhooks and alarms react to what this records
     with database.connection_context():
         org = Org.get_or_none((Org.slug == args.org) & Org.deleted_at.is_null())
-        project = org and Project.get_or_none((Project.org == org) & (Project.slug == args.project)
-                                              & Project.deleted_at.is_null())
-        if project is None:
+        project = None if org is None else Project.get_or_none(
+            (Project.org == org) & (Project.slug == args.project) & Project.deleted_at.is_null())
+        if org is None or project is None:
             print(f"no live project {args.project!r} in org {args.org!r}", file=sys.stderr)
             return 1
         try:

@@ -2,6 +2,8 @@
 
 ``MODELS`` lists them all for migrations; import models from here.
 """
+# mypy: disable-error-code="assignment"
+# (each module's star import brings its own MODELS, with its own type, before the last one here)
 
 from handlers.backlex.store.billing import *  # noqa: F403
 from handlers.backlex.store.billing import MODELS as _BILLING

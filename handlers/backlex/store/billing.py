@@ -5,7 +5,7 @@ from __future__ import annotations
 import peewee
 
 from handlers.backlex.store.core import Org
-from spec_server.db import BaseModel, new_id
+from spec_server.db import BaseModel, ForeignKeyId, new_id
 
 __all__ = ["Subscription", "CheckoutSession", "Invoice", "UsagePack", "Topup", "MODELS"]
 
@@ -15,6 +15,7 @@ class Subscription(BaseModel):
 
     id = peewee.CharField(primary_key=True, default=new_id)
     org = peewee.ForeignKeyField(Org, unique=True, on_delete="CASCADE")
+    org_id: ForeignKeyId[str]
     plan = peewee.CharField()
     interval = peewee.CharField()  # monthly | annual
     status = peewee.CharField()  # active | canceling | canceled
@@ -35,6 +36,7 @@ class CheckoutSession(BaseModel):
 
     id = peewee.CharField(primary_key=True, default=new_id)
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    org_id: ForeignKeyId[str]
     kind = peewee.CharField()  # plan | pack
     item = peewee.CharField()  # the plan id or the pack type
     interval = peewee.CharField(null=True)
@@ -51,6 +53,7 @@ class CheckoutSession(BaseModel):
 class Invoice(BaseModel):
     id = peewee.CharField(primary_key=True, default=new_id)
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    org_id: ForeignKeyId[str]
     number = peewee.CharField()
     description = peewee.TextField()
     amount = peewee.IntegerField()  # in cents
@@ -69,6 +72,7 @@ class UsagePack(BaseModel):
 
     id = peewee.CharField(primary_key=True, default=new_id)
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    org_id: ForeignKeyId[str]
     type = peewee.CharField()  # requests | neurons | r2 | d1
     units = peewee.BigIntegerField()
     status = peewee.CharField(default="active")
@@ -83,6 +87,7 @@ class Topup(BaseModel):
 
     id = peewee.CharField(primary_key=True, default=new_id)
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    org_id: ForeignKeyId[str]
     type = peewee.CharField()
     units = peewee.BigIntegerField()
     created_at = peewee.BigIntegerField()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee
 
-from spec_server.db import BaseModel, JSONField, new_id
+from spec_server.db import BaseModel, ForeignKeyId, JSONField, new_id
 
 __all__ = ["User", "Session", "Org", "Member", "Project", "AuditEvent", "Notification",
            "MODELS"]
@@ -17,7 +19,7 @@ class User(BaseModel):
     email_verified = peewee.BooleanField(default=True)
     title = peewee.CharField(null=True)
     timezone = peewee.CharField(null=True)
-    preferences = JSONField(null=True)
+    preferences: JSONField[dict[str, Any] | None] = JSONField(null=True)
     created_at = peewee.BigIntegerField()
 
     class Meta:
@@ -29,6 +31,7 @@ class Session(BaseModel):
 
     token_digest = peewee.CharField(primary_key=True)
     user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    user_id: ForeignKeyId[str]
     expires_at = peewee.BigIntegerField()
 
     class Meta:
@@ -42,7 +45,7 @@ class Org(BaseModel):
     plan_id = peewee.CharField(default="free")
     residency = peewee.CharField(default="global")
     default_region = peewee.CharField(default="fra")
-    ip_allowlist = JSONField(default=list)
+    ip_allowlist: JSONField[list[str]] = JSONField(default=list)
     webhook_url = peewee.TextField(null=True)
     status = peewee.CharField(default="active")
     purpose = peewee.CharField(null=True)
@@ -59,7 +62,9 @@ class Member(BaseModel):
 
     id = peewee.CharField(primary_key=True, default=new_id)
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    org_id: ForeignKeyId[str]
     user = peewee.ForeignKeyField(User, null=True, on_delete="CASCADE")
+    user_id: ForeignKeyId[str | None]
     email = peewee.CharField()
     role = peewee.CharField()  # owner | admin | developer | viewer
     status = peewee.CharField(default="active")  # active | pending
@@ -77,6 +82,7 @@ class Member(BaseModel):
 class Project(BaseModel):
     id = peewee.CharField(primary_key=True, default=new_id)
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    org_id: ForeignKeyId[str]
     slug = peewee.CharField()
     name = peewee.CharField()
     status = peewee.CharField(default="provisioning")
@@ -101,12 +107,13 @@ class Project(BaseModel):
 class AuditEvent(BaseModel):
     id = peewee.CharField(primary_key=True, default=new_id)
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    org_id: ForeignKeyId[str]
     actor_id = peewee.CharField(null=True)
     actor_email = peewee.CharField(null=True)
     action = peewee.CharField()
     target_type = peewee.CharField(null=True)
     target_id = peewee.CharField(null=True)
-    metadata = JSONField(default=dict)
+    metadata: JSONField[dict[str, Any]] = JSONField(default=dict)
     created_at = peewee.BigIntegerField()
 
     class Meta:
@@ -119,11 +126,13 @@ class Notification(BaseModel):
 
     id = peewee.CharField(primary_key=True, default=new_id)
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    org_id: ForeignKeyId[str]
     user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    user_id: ForeignKeyId[str]
     kind = peewee.CharField()
     title = peewee.TextField()
     body = peewee.TextField(null=True)
-    data = JSONField(default=dict)
+    data: JSONField[dict[str, Any]] = JSONField(default=dict)
     created_at = peewee.BigIntegerField()
     read_at = peewee.BigIntegerField(null=True)
 

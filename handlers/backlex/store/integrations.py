@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee
 
 from handlers.backlex.store.core import Org
-from spec_server.db import BaseModel, JSONField, new_id
+from spec_server.db import BaseModel, ForeignKeyId, JSONField, new_id
 
 __all__ = ["OrgApiKey", "Integration", "Webhook", "WebhookDelivery", "MODELS"]
 
@@ -13,11 +15,12 @@ __all__ = ["OrgApiKey", "Integration", "Webhook", "WebhookDelivery", "MODELS"]
 class OrgApiKey(BaseModel):
     id = peewee.CharField(primary_key=True, default=new_id)
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    org_id: ForeignKeyId[str]
     name = peewee.CharField()
     scope = peewee.CharField()  # full | deploy | read-only
     key_digest = peewee.CharField(unique=True)
     key_prefix = peewee.CharField()
-    mcp_tools = JSONField(default=list)
+    mcp_tools: JSONField[list[str]] = JSONField(default=list)
     created_by = peewee.CharField(null=True)
     created_at = peewee.BigIntegerField()
     expires_at = peewee.BigIntegerField(null=True)
@@ -32,9 +35,10 @@ class OrgApiKey(BaseModel):
 class Integration(BaseModel):
     id = peewee.CharField(primary_key=True, default=new_id)
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    org_id: ForeignKeyId[str]
     kind = peewee.CharField()  # slack | discord | datadog | github
-    config = JSONField(default=dict)  # secrets included; masked when read back
-    events = JSONField(null=True)  # patterns; null or [] = every event
+    config: JSONField[dict[str, Any]] = JSONField(default=dict)  # secrets included; masked when read back
+    events: JSONField[list[str] | None] = JSONField(null=True)  # patterns; null or [] = every event
     created_at = peewee.BigIntegerField()
 
     class Meta:
@@ -45,8 +49,9 @@ class Integration(BaseModel):
 class Webhook(BaseModel):
     id = peewee.CharField(primary_key=True, default=new_id)
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    org_id: ForeignKeyId[str]
     url = peewee.TextField()
-    events = JSONField(default=list)
+    events: JSONField[list[str]] = JSONField(default=list)
     # HMAC needs the secret itself, so it is kept (unlike login secrets); shown once, never read back
     secret = peewee.CharField()
     secret_prefix = peewee.CharField()
@@ -63,6 +68,7 @@ class WebhookDelivery(BaseModel):
 
     id = peewee.CharField(primary_key=True, default=new_id)
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    org_id: ForeignKeyId[str]
     webhook_id = peewee.CharField(index=True)  # kept after the webhook is deleted
     event_id = peewee.CharField()
     event_type = peewee.CharField()

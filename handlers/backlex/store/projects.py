@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee
 
 from handlers.backlex.store.core import Org, Project
-from spec_server.db import BaseModel, JSONField, new_id
+from spec_server.db import BaseModel, ForeignKeyId, JSONField, new_id
 
 __all__ = ["Backup", "Domain", "Branch", "Deploy", "TenantError", "Alarm", "MODELS"]
 
@@ -13,6 +15,7 @@ __all__ = ["Backup", "Domain", "Branch", "Deploy", "TenantError", "Alarm", "MODE
 class Backup(BaseModel):
     id = peewee.CharField(primary_key=True, default=new_id)
     project = peewee.ForeignKeyField(Project, on_delete="CASCADE")
+    project_id: ForeignKeyId[str]
     kind = peewee.CharField()  # manual | auto
     status = peewee.CharField(default="completed")
     size_bytes = peewee.BigIntegerField(default=0)
@@ -27,6 +30,7 @@ class Backup(BaseModel):
 class Domain(BaseModel):
     id = peewee.CharField(primary_key=True, default=new_id)
     project = peewee.ForeignKeyField(Project, on_delete="CASCADE")
+    project_id: ForeignKeyId[str]
     # normalised (lower case, no trailing dot); one claim per org, any number of pending claims
     # across orgs, one verified claim (the partial unique index below)
     hostname = peewee.CharField(index=True)
@@ -49,6 +53,7 @@ Domain.add_index(Domain.index(Domain.hostname, unique=True, name="bx_domain_veri
 class Branch(BaseModel):
     id = peewee.CharField(primary_key=True, default=new_id)
     project = peewee.ForeignKeyField(Project, on_delete="CASCADE")
+    project_id: ForeignKeyId[str]
     name = peewee.CharField()
     pr_number = peewee.IntegerField(null=True)
     created_at = peewee.BigIntegerField()
@@ -63,6 +68,7 @@ class Deploy(BaseModel):
 
     id = peewee.CharField(primary_key=True, default=new_id)
     project = peewee.ForeignKeyField(Project, on_delete="CASCADE")
+    project_id: ForeignKeyId[str]
     kind = peewee.CharField()  # provision | upgrade | restore | pitr_restore | branch
     status = peewee.CharField()  # queued | succeeded | failed
     ref = peewee.CharField(null=True)  # branch name, backup id, template version...
@@ -81,11 +87,12 @@ class TenantError(BaseModel):
 
     id = peewee.CharField(primary_key=True, default=new_id)
     project = peewee.ForeignKeyField(Project, on_delete="CASCADE")
+    project_id: ForeignKeyId[str]
     message = peewee.TextField()
     level = peewee.CharField(default="error")
     path = peewee.TextField(null=True)
     stack = peewee.TextField(null=True)
-    context = JSONField(null=True)
+    context: JSONField[dict[str, Any] | None] = JSONField(null=True)
     created_at = peewee.BigIntegerField()
 
     class Meta:
@@ -96,7 +103,9 @@ class TenantError(BaseModel):
 class Alarm(BaseModel):
     id = peewee.CharField(primary_key=True, default=new_id)
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    org_id: ForeignKeyId[str]
     project = peewee.ForeignKeyField(Project, on_delete="CASCADE")
+    project_id: ForeignKeyId[str]
     metric = peewee.CharField()  # requests | d1 | r2
     threshold_pct = peewee.IntegerField()
     last_fired_period = peewee.CharField(null=True)  # "YYYY-MM": fires once per period

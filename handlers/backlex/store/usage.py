@@ -5,7 +5,7 @@ from __future__ import annotations
 import peewee
 
 from handlers.backlex.store.core import Org
-from spec_server.db import BaseModel, new_id
+from spec_server.db import BaseModel, ForeignKeyId, new_id
 
 __all__ = ["UsageRecord", "MODELS"]
 
@@ -13,6 +13,7 @@ __all__ = ["UsageRecord", "MODELS"]
 class UsageRecord(BaseModel):
     id = peewee.CharField(primary_key=True, default=new_id)
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    org_id: ForeignKeyId[str]
     project_id = peewee.CharField()  # no foreign key: history outlives the project row
     project_slug = peewee.CharField()
     project_name = peewee.CharField()

@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from handlers.pathmode.engines import EngineError
@@ -150,10 +151,12 @@ def weighted_terms(spec: dict) -> dict[str, tuple[int, str]]:
 
 
 def rank(files: list[SourceFile], weighted: dict[str, tuple[int, str]]) -> list[dict]:
-    ranked = []
+    ranked: list[dict[str, Any]] = []
     for file in files:
         path_terms = {stem(word) for word in raw_words(file.path)}
         counts = term_counts(file.text)
+        in_path: list[str]
+        in_text: list[str]
         score, in_path, in_text = 0, [], []
         for term, (weight, _origin) in weighted.items():
             hit_path, hits = term in path_terms, min(counts.get(term, 0), 5)
