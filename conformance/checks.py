@@ -134,6 +134,20 @@ def example_shape(ctx, response, case):
     return True
 
 
+def ndjson_problem(text: str) -> str | None:
+    """The first line of an NDJSON stream that is not one JSON value, or None. Lines end at
+    "\n" alone: ``str.splitlines`` would also cut at U+2028, U+0085 and the like, which JSON
+    strings may hold unescaped."""
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            json.loads(line)
+        except ValueError:
+            return f"NDJSON line {number} is not JSON: {line[:80]!r}"
+    return None
+
+
 @schemathesis.check
 def stream_and_file_format(ctx, response, case):
     if not 200 <= response.status_code < 300:
@@ -147,14 +161,9 @@ def stream_and_file_format(ctx, response, case):
         raise FormatMismatch(operation=case.operation.label,
                              message=f"Content-Type {actual!r} is not one of {sorted(declared)}")
     if actual == "application/x-ndjson":
-        for number, line in enumerate(response.content.decode("utf-8", "replace").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                json.loads(line)
-            except ValueError:
-                raise FormatMismatch(operation=case.operation.label,
-                                     message=f"NDJSON line {number} is not JSON: {line[:80]!r}") from None
+        problem = ndjson_problem(response.content.decode("utf-8", "replace"))
+        if problem:
+            raise FormatMismatch(operation=case.operation.label, message=problem)
     return True
 
 

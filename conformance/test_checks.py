@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.checks import nullable_keys, shape_problems
+from conformance.checks import ndjson_problem, nullable_keys, shape_problems
 
 EXAMPLE = {"id": "x", "count": 1, "shippedAt": None, "tags": ["a"],
            "outcomes": [{"id": "o", "text": "t", "priority": "must"}], "context": {}}
@@ -46,3 +46,10 @@ def test_optional_paths_may_be_omitted():
 def test_nullable_keys_come_from_the_description():
     assert {"shippedAt", "verifiedAt"} <= nullable_keys("Intent returned. shippedAt and verifiedAt are nullable.")
     assert "title" not in nullable_keys("Intent returned. title is required. shippedAt is nullable.")
+
+
+def test_an_ndjson_line_is_cut_at_newline_alone():
+    """A title holding U+2028 or U+0085 is one JSON line, as orjson writes it (found by CI's run)."""
+    stream = '{"phase":"writing"}\n{"phase":"done","title":"a\u2028b\x85c"}\n'
+    assert ndjson_problem(stream) is None
+    assert ndjson_problem('{"phase":"done"}\n{"phase": \n') == "NDJSON line 2 is not JSON: '{\"phase\": '"
