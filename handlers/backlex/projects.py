@@ -65,7 +65,7 @@ def post_org_projects(slug, body) -> tuple[models.PostOrgProjectsResponse201, in
         _events.record(org, "project.created", target_type="project", target_id=project.id,
                        metadata={"slug": project.slug, "name": name, "region": project.region})
         view = project_view(project)  # as created: provisioning runs as a job
-        _projects.provision(project.id)
+        _projects.provision(project.id, org.id)
     return {"project": view}, 201
 
 
@@ -127,10 +127,13 @@ def post_org_project_resume(slug, project_slug) -> tuple[models.PostOrgProjectRe
 
 
 def post_org_project_provision_retry(slug, project_slug) -> tuple[models.PostOrgProjectProvisionRetryResponse200, int]:
-    project = _lifecycle(project_slug, "provision_retry", "project.provision_retried",
-                         failure_reason=None)
-    view = project_view(project)
-    _projects.provision(project.id)
+    org = current_org()
+    with write_transaction():
+        project = _projects.transition(find_live(org, project_slug), "provision_retry", failure_reason=None)
+        _events.record(org, "project.provision_retried", target_type="project", target_id=project.id,
+                       metadata={"slug": project.slug})
+        view = project_view(project)
+        _projects.provision(project.id, org.id)  # in the transaction: no retried project without its job
     return {"project": view}, 200
 
 
@@ -165,7 +168,7 @@ def post_org_project_upgrade(slug, project_slug,
                     "reason": f"Already on template version {target}"}, 200
         deploy = _projects.record_deploy(project, "upgrade", ref=project.template_version,
                                          template_version=target)
-        _projects.upgrade(deploy.id)
+        _projects.upgrade(deploy.id, project.org_id)
     deadline = time.monotonic() + UPGRADE_WAIT_SECONDS
     while (outcome := _projects.upgrade_outcome(Deploy.get_by_id(deploy.id))) is None:
         if time.monotonic() > deadline:
@@ -210,7 +213,7 @@ def post_org_project_backup_restore(slug, project_slug,
         require(project, "restore")
         deploy = _projects.record_deploy(project, "restore", ref=backup.id,
                                          message=f"Restore of the {backup.kind} backup of {clock.iso(backup.created_at)}")
-        _projects.run_deploy(deploy.id)
+        _projects.run_deploy(deploy.id, project.org_id)
     body: models.PostOrgProjectBackupRestoreResponse200 = {"backup": backup_view(Backup.get_by_id(backup.id))}
     return with_undeclared(body, deploy=_projects.deploy_view(Deploy.get_by_id(deploy.id))), 200
 
@@ -232,7 +235,7 @@ def post_org_project_restore(slug, project_slug, body) -> tuple[models.PostOrgPr
                                         f"{clock.iso(earliest)} ({window_days} days, and not before the project existed)")
         deploy = _projects.record_deploy(project, "pitr_restore", ref=clock.iso(timestamp),
                                          message=f"Point-in-time restore to {clock.iso(timestamp)}")
-        _projects.run_deploy(deploy.id)
+        _projects.run_deploy(deploy.id, project.org_id)
     restored: models.PostOrgProjectRestoreResponse200 = {"restoredTo": clock.iso(timestamp)}
     return with_undeclared(restored, deploy=_projects.deploy_view(Deploy.get_by_id(deploy.id))), 200
 
@@ -371,7 +374,7 @@ def post_org_project_branches(slug, project_slug,
                                          template_version=project.template_version)
         _events.record(org, "branch.created", target_type="branch", target_id=branch.id,
                        metadata={"slug": project.slug, "name": name, "prNumber": branch.pr_number})
-        _projects.run_deploy(deploy.id)
+        _projects.run_deploy(deploy.id, project.org_id)
     return {"branch": branch_view(branch, Deploy.get_by_id(deploy.id))}, 201
 
 
