@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 
 from generated.backlex import models
 from handlers.backlex import _alarms, _dns, _events, _plans, _projects
@@ -20,6 +19,7 @@ from spec_server import clock, credentials
 from spec_server.db import serialize, write_transaction
 from spec_server.errors import Conflict, NotFound, Unprocessable
 from spec_server.typed_bodies import with_undeclared
+from spec_server.waiting import Later
 
 LIST_LIMIT = 100
 UPGRADE_WAIT_SECONDS = 30
@@ -154,9 +154,9 @@ def post_org_project_reprovision_admin(slug, project_slug) -> tuple[models.PostO
 
 
 def post_org_project_upgrade(slug, project_slug,
-                             version=None) -> tuple[models.PostOrgProjectUpgradeResponse200, int]:
+                             version=None) -> tuple[models.PostOrgProjectUpgradeResponse200, int] | Later:
     """Queue the upgrade job, then wait (at most UPGRADE_WAIT_SECONDS) for its deploy to finish:
-    the documented answer is the outcome."""
+    the documented answer is the outcome. The wait holds no request thread (``Later``)."""
     target = version or _projects.LATEST_TEMPLATE_VERSION
     with write_transaction():
         project = find_live(current_org(), project_slug)
@@ -169,13 +169,16 @@ def post_org_project_upgrade(slug, project_slug,
         deploy = _projects.record_deploy(project, "upgrade", ref=project.template_version,
                                          template_version=target)
         _projects.upgrade(deploy.id, project.org_id)
-    deadline = time.monotonic() + UPGRADE_WAIT_SECONDS
-    while (outcome := _projects.upgrade_outcome(Deploy.get_by_id(deploy.id))) is None:
-        if time.monotonic() > deadline:
-            raise Conflict("The upgrade is still running; its deploy shows the outcome",
-                           details={"deployId": deploy.id, "from": project.template_version, "to": target})
-        time.sleep(0.2)
-    return outcome, 200
+
+    def outcome() -> tuple[models.PostOrgProjectUpgradeResponse200, int] | None:
+        finished = _projects.upgrade_outcome(Deploy.get_by_id(deploy.id))
+        return None if finished is None else (finished, 200)
+
+    def still_running() -> None:
+        raise Conflict("The upgrade is still running; its deploy shows the outcome",
+                       details={"deployId": deploy.id, "from": project.template_version, "to": target})
+
+    return outcome() or Later(outcome, UPGRADE_WAIT_SECONDS, still_running)  # inline jobs have finished
 
 
 # --- backups and restores -------------------------------------------------------------------

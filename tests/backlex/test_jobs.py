@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import threading
+import time
 
 import pytest
 
@@ -124,3 +126,45 @@ def test_without_in_process_consumer_jobs_wait_for_a_worker(client, tenants, dat
         assert get_project(client, tenants, org["slug"], "storefront")["status"] == "provisioning"
     finally:
         _jobs.stop_in_process()
+
+
+def _request_threads_running(function_name: str) -> list[str]:
+    """The request threads (``offload``) whose stack is inside ``function_name``."""
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    running = []
+    for ident, frame in sys._current_frames().items():
+        if not names.get(ident, "").startswith("spec-server-"):
+            continue
+        while frame is not None:
+            if frame.f_code.co_name == function_name:
+                running.append(names[ident])
+            frame = frame.f_back
+    return running
+
+
+def test_an_upgrade_waits_for_its_job_without_holding_a_request_thread(client, tenants, database):
+    org = org_a(client, tenants)
+    create_project(client, tenants, org["slug"])  # provisioned inline
+    _jobs.bind()  # no consumer: the upgrade job waits in the queue
+    answers = []
+    request = threading.Thread(target=lambda: answers.append(client.post(
+        f"/api/org/{org['slug']}/projects/storefront/upgrade",
+        params={"version": _projects.TEMPLATE_VERSIONS[0]}, cookies=as_role(tenants))))
+    request.start()
+    try:
+        deadline = time.monotonic() + 10
+        while _count(Deploy, Deploy.kind == "upgrade") == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # the request is waiting for its job now
+        waiting = request.is_alive() and answers == []
+        holding = _request_threads_running("post_org_project_upgrade")
+    finally:
+        with database.connection_context():
+            drained = _jobs.drain()
+        request.join(40)
+        _jobs.run_inline()
+    assert waiting and drained == 1
+    assert holding == []  # the handler returned; the wait is on the event loop
+    assert answers[0].status_code == 200, answers[0].text
+    assert answers[0].json() == {"status": "upgraded", "from": _projects.LATEST_TEMPLATE_VERSION,
+                                 "to": _projects.TEMPLATE_VERSIONS[0]}
