@@ -77,20 +77,24 @@ class Lane:
 LANES = (
     Lane(LIFECYCLE, threads=_setting("JOB_LIFECYCLE_THREADS", 2),
          per_tenant=_setting("JOB_LIFECYCLE_PER_ORG", 2), periodic=True),
-    Lane(DELIVERIES, threads=_setting("JOB_DELIVERY_THREADS", 4),
+    # deliveries wait on their targets (up to 10 s), holding no database connection meanwhile:
+    # threads are cheap, and each slow org takes at most its share of them
+    Lane(DELIVERIES, threads=_setting("JOB_DELIVERY_THREADS", 8),
          per_tenant=_setting("JOB_DELIVERIES_PER_ORG", 2), periodic=False),
 )
 
 _consumers: list[Consumer] = []
 
 
-def job(queue: LeasedHuey, *, retries: int = 0, retry_delay: float = 0, on_give_up=None):
+def job(queue: LeasedHuey, *, retries: int = 0, retry_delay: float = 0, on_give_up=None,
+        connected: bool = True):
     """``@queue.task`` with a database connection around the job and a stable name.
 
     The job's first argument is its subject and the second the org it works for (see
     ``LeasedHuey.placement``). ``retries`` reruns a job that raised, ``retry_delay`` seconds
     later, doubling. ``on_give_up(*args, reason=...)`` records the final state of a job that
-    will not run again."""
+    will not run again. ``connected=False``: the job connects for each of its own steps (one
+    that waits on the network must not keep a pooled PostgreSQL connection meanwhile)."""
 
     def decorate(function):
         @functools.wraps(function)
@@ -101,7 +105,7 @@ def job(queue: LeasedHuey, *, retries: int = 0, retry_delay: float = 0, on_give_
         if on_give_up is not None:
             queue.give_up_hooks[function.__name__] = on_give_up
         return queue.task(name=function.__name__, retries=retries, retry_delay=retry_delay,
-                          retry_backoff=2 if retries else 0)(run)
+                          retry_backoff=2 if retries else 0)(run if connected else function)
 
     return decorate
 

@@ -29,7 +29,7 @@ import logging
 from handlers.backlex import _events, _jobs, _webhooks
 from handlers.backlex._jobs import job
 from handlers.backlex.store import AuditEvent, Integration, OutboundDelivery, Webhook, WebhookDelivery
-from spec_server import clock
+from spec_server import clock, db
 from spec_server.db import ordered_id, write_transaction
 
 log = logging.getLogger(__name__)
@@ -166,11 +166,15 @@ def send(row: OutboundDelivery, target) -> dict:
 
 
 # an error here is the store's (the send never raises): retried; given up, the repair sweep
-# (``_repair``) wakes the delivery again, as it is still pending
-@job(_jobs.DELIVERIES, retries=5, retry_delay=2)
+# (``_repair``) wakes the delivery again, as it is still pending. No connection is held while
+# the target answers (up to 10 s).
+@job(_jobs.DELIVERIES, retries=5, retry_delay=2, connected=False)
 def dispatch(delivery_id: str, org_id: str | None = None, attempt: int = 1) -> None:
-    begun = begin(delivery_id, attempt)
+    with db.connection():
+        begun = begin(delivery_id, attempt)
     if begun is None:
         return
     row, target, number = begun
-    finish(row, target, number, send(row, target))
+    outcome = send(row, target)
+    with db.connection():
+        finish(row, target, number, outcome)
