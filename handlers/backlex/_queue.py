@@ -34,6 +34,11 @@ Why a storage of our own rather than another queue: the maintained queues that l
 in SQL (procrastinate, pgqueuer) run on PostgreSQL only, and SQLite is our default store;
 huey's storage interface is the documented plug-in point, and huey keeps doing the rest
 (task registry, serialization, retries with backoff, periodic jobs, consumer threads).
+What the lease costs (``bench/queue.py``: one thread, an empty job, 300 jobs, this 2-CPU
+machine while shared): enqueue + claim + acknowledge 4.2 ms a job on SQLite against 2.2 ms
+for huey's ``SqlStorage`` (enqueue + delete-on-dequeue), 8.1 against 5.5 ms on PostgreSQL,
+a few milliseconds beside jobs that take tens (a delivery waits on its target). An idle poll
+is 1.1 ms (0.5 for huey's) but a plain read: huey's takes SQLite's write lock every time.
 """
 
 from __future__ import annotations
