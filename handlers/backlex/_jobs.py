@@ -237,6 +237,11 @@ def start_in_process() -> list[Consumer] | None:
     return _consumers
 
 
+def on_serve() -> None:
+    """``ApiDefinition.on_serve``: once per server process."""
+    start_in_process()
+
+
 def stop_consumers(consumers: list[Consumer]) -> None:
     for consumer in consumers:
         consumer.stop(graceful=True)  # after their running jobs finish

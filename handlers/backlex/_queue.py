@@ -49,6 +49,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import peewee
@@ -73,6 +74,7 @@ def now_ms() -> int:
 class QueuedJob(peewee.Model):
     """One job of one lane (``queue``): huey's serialized message and its lease."""
 
+    id: peewee.AutoField[int]  # peewee's implicit key
     queue = peewee.CharField()
     data = peewee.BlobField()
     priority = peewee.FloatField(default=0.0)
@@ -288,9 +290,9 @@ class LeasedHuey(Huey):
     A job's first argument is its subject (``job_key`` = ``<name>:<first argument>``) and its
     second, when given, the org it works for (the ``tenant``)."""
 
-    def __init__(self, name, **kwargs):
+    def __init__(self, name: str, **kwargs) -> None:
         super().__init__(name, **kwargs)
-        self.give_up_hooks: dict[str, callable] = {}
+        self.give_up_hooks: dict[str, Callable[..., None]] = {}
         self.signal(signals.SIGNAL_ERROR)(self._failed)
         self.signal(signals.SIGNAL_INTERRUPTED)(self._interrupted)
 
@@ -299,7 +301,7 @@ class LeasedHuey(Huey):
 
     @staticmethod
     def placement(task: Task) -> dict:
-        args = task.args or ()
+        args: tuple = task.args or ()
         return {"job_key": f"{task.name}:{args[0]}" if args else task.name,
                 "tenant": args[1] if len(args) > 1 and isinstance(args[1], str) else None}
 
