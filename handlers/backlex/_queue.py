@@ -28,7 +28,8 @@ the row in ``huey_task`` until the job is over:
 
 A job can therefore run more than once (a holder that dies after the work but before the
 acknowledgement, a lease that lapsed during a database restart): every job checks the state
-it expects before acting.
+it expects before acting. Leases are wall-clock times: the machines running consumers must
+agree on the time to well within a lease (NTP does).
 
 Why a storage of our own rather than another queue: the maintained queues that lease jobs
 in SQL (procrastinate, pgqueuer) run on PostgreSQL only, and SQLite is our default store;
