@@ -43,11 +43,12 @@ env -u TEST_DATABASE_URL .venv/bin/python -m pytest conformance
 
 # PostgreSQL: the whole suite again, each test on truncated tables (about 2.5x the SQLite time,
 # well inside CI's 90 minutes on 2 cores; see README "PostgreSQL and several workers"). The
-# worker and migration tests pick their own databases of both kinds and already ran above.
+# worker, migration and reliability tests pick their own databases of both kinds and already ran above.
 # scripts/postgres-known-failures.txt lists tests not yet able to run there (with the reason).
 if [[ -n "${PG_URL:-}" ]]; then
   echo "== pytest on PostgreSQL ($PG_URL)"
-  deselect=(--deselect tests/scale/test_workers.py --deselect tests/scale/test_migrations.py)
+  deselect=(--deselect tests/scale/test_workers.py --deselect tests/scale/test_migrations.py
+            --deselect tests/scale/test_reliability.py)
   while read -r test_id; do
     if [[ -n $test_id && $test_id != \#* ]]; then deselect+=(--deselect "$test_id"); fi
   done < scripts/postgres-known-failures.txt

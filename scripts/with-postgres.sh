@@ -3,7 +3,8 @@
 #
 #   scripts/with-postgres.sh CMD [ARGS...]
 #
-# The command sees PG_URL (and TEST_DATABASE_URL) = postgresql://postgres@127.0.0.1:<port>/spec_server_test.
+# The command sees PG_URL (and TEST_DATABASE_URL) = postgresql://postgres@127.0.0.1:<port>/spec_server_test,
+# and PG_RESTART, the pg_ctl command that restarts the cluster (add -m fast or -m immediate).
 # Installs Debian's postgresql when it is missing and we are root with apt-get; otherwise it
 # says why and exits 75 (EX_TEMPFAIL: callers read it as "PostgreSQL unavailable, skipped").
 set -euo pipefail
@@ -58,5 +59,7 @@ trap cleanup EXIT INT TERM
 
 export PG_URL="postgresql://postgres@127.0.0.1:$PORT/spec_server_test"
 export TEST_DATABASE_URL="$PG_URL"
+# how a test restarts this cluster (tests/scale/test_reliability.py appends "-m fast" or "-m immediate")
+export PG_RESTART="${RUN_AS[*]} $BINDIR/pg_ctl -D $CLUSTER/data -l $CLUSTER/log -w restart"
 echo "with-postgres: throwaway cluster at $PG_URL" >&2
 "$@"

@@ -21,7 +21,7 @@ from connexion.context import context as connexion_context
 from connexion.resolver import Resolver
 from connexion.security import SECURITY_HANDLERS
 
-from spec_server import context, db, errors, faults, offload
+from spec_server import context, db, errors, faults, offload, waiting
 from spec_server.apis import ApiDefinition
 from spec_server.errors import ApiError, Conflict, InternalError
 
@@ -88,7 +88,18 @@ def with_signature(wrapper, signature: inspect.Signature):
 def wrap(api: ApiDefinition, operation, function, *, asynchronous: bool = False):
     """The handler connexion calls. ``asynchronous`` (AsyncApp): a coroutine function that
     runs the handler in a worker thread (``offload``); otherwise the plain function (FlaskApp
-    already runs it in a thread)."""
+    already runs it in a thread). A handler's ``waiting.Later`` answer is waited for without
+    a thread under AsyncApp (``waiting``)."""
+
+    def failure(error: Exception):
+        """The answer to an exception of the handler (or of a ``Later``'s poll); in its except block."""
+        if isinstance(error, ApiError):
+            return error_response(api, error)
+        if isinstance(error, peewee.IntegrityError):
+            log.info("integrity error in %s", operation.operation_id, exc_info=True)
+            return error_response(api, Conflict("The change conflicts with existing data"))
+        log.exception("unhandled error in %s", operation.operation_id)
+        return error_response(api, InternalError("Internal server error"))
 
     @functools.wraps(function)
     def handler(*args, **kwargs):
@@ -103,26 +114,39 @@ def wrap(api: ApiDefinition, operation, function, *, asynchronous: bool = False)
                     api.before_handler(operation, kwargs)
                 faults.crash_on_edge_case(kwargs)  # planted fault, off unless selected
                 return faults.distort_response(operation.operation_id, function(*args, **kwargs))
-        except ApiError as error:
-            return error_response(api, error)
-        except peewee.IntegrityError:
-            log.info("integrity error in %s", operation.operation_id, exc_info=True)
-            return error_response(api, Conflict("The change conflicts with existing data"))
-        except Exception:
-            log.exception("unhandled error in %s", operation.operation_id)
-            return error_response(api, InternalError("Internal server error"))
+        except Exception as error:
+            return failure(error)
         finally:
             context.leave(token)
 
+    def poll(later: waiting.Later, expired: bool):
+        try:
+            with db.connection():
+                found = waiting.answer_now(later, expired)
+        except Exception as error:
+            return failure(error)
+        return None if found is None else faults.distort_response(operation.operation_id, found)
+
     signature = inspect.signature(function)
     if not asynchronous:
-        return with_signature(handler, signature)
+        @functools.wraps(function)
+        def in_this_thread(*args, **kwargs):
+            result = handler(*args, **kwargs)
+            return waiting.settle_blocking(result, poll) if isinstance(result, waiting.Later) else result
+
+        return with_signature(in_this_thread, signature)
 
     run = offload.runner_for(function)
 
+    async def poll_in_a_thread(later: waiting.Later, expired: bool):
+        return await offload.run(poll, later, expired)
+
     @functools.wraps(function)
     async def offloaded(*args, **kwargs):
-        return await run(handler, *args, **kwargs)
+        result = await run(handler, *args, **kwargs)
+        if isinstance(result, waiting.Later):  # no thread is held while the work goes on
+            return await waiting.settle(result, poll_in_a_thread)
+        return result
 
     return with_signature(offloaded, signature)
 

@@ -99,7 +99,7 @@ API = ApiDefinition(
     scaffold=_permissions.scaffold,
     seed=_seed.seed,
     demo=_seed.DEMO,
-    on_serve=_jobs.start_in_process,  # JOBS_IN_PROCESS=0 leaves the jobs to `spec-server worker`
+    on_serve=_jobs.on_serve,  # JOBS_IN_PROCESS=0 leaves the jobs to `spec-server worker`
 )
 
 check_credentials = security_hook(API)

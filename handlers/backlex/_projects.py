@@ -11,6 +11,11 @@
 Other actions keep the state but need one (``REQUIRES``): reprovision-admin, upgrade, restores
 and branch deploys need ``active``; a backup needs ``active`` or ``paused``. An action invalid in
 the current state is 409 with ``details: {state, allowed}``.
+
+The jobs (``LIFECYCLE`` lane) may run more than once (``_jobs``): each acts only from the state
+it expects, in one transaction, so a second run is a no-op. A job that raises is retried
+(``RETRIES``, 2 s then doubling); given up, provisioning leaves the project ``failed`` and a
+deploy ``failed``, with the reason, so ``provision-retry`` (or a new upgrade) applies.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from huey import crontab
 
 from generated.backlex import models
 from handlers.backlex import _events
-from handlers.backlex._jobs import huey, job
+from handlers.backlex._jobs import LIFECYCLE, job, periodic
 from handlers.backlex.store import Backup, Deploy, Domain, Project, TenantError
 from spec_server import clock, credentials, db
 from spec_server.db import write_transaction
@@ -148,10 +153,38 @@ def deploy_worker(project: Project, version: str) -> None:
 
 
 PROVISIONING_STEPS: list[Callable[..., None]] = [create_database, deploy_worker]
+RETRIES = 5  # a job that raised (a lost connection, a locked database) runs again 2, 4, ... 32 s later
 
 
-@job()
-def provision(project_id: str) -> None:
+def provisioning_given_up(project_id: str, org_id: str | None = None, *, reason: str) -> None:
+    """The provisioning job will not run again: the project is ``failed`` (``provision-retry`` applies)."""
+    with write_transaction():
+        project = Project.get_or_none(Project.id == project_id)
+        if project is None or project.status != "provisioning" or project.deleted_at:
+            return
+        message = f"Provisioning did not finish: {reason}"[:500]
+        project = transition(project, "provision_failed", failure_reason=message)
+        _events.record(project.org, "project.provision_failed", target_type="project",
+                       target_id=project.id, metadata={"slug": project.slug, "reason": message})
+
+
+def deploy_given_up(deploy_id: str, org_id: str | None = None, *, reason: str) -> None:
+    """An upgrade or deploy job will not run again: its queued deploy is ``failed``."""
+    with write_transaction():
+        deploy = Deploy.get_or_none(Deploy.id == deploy_id)
+        if deploy is None or deploy.status != "queued":
+            return
+        message = f"The deploy did not finish: {reason}"[:500]
+        finish_deploy(deploy.id, "failed", message)
+        if deploy.kind == "upgrade":
+            project = Project.get_by_id(deploy.project_id)
+            _events.record(project.org, "project.upgrade_failed", target_type="project", target_id=project.id,
+                           metadata={"slug": project.slug, "from": deploy.ref, "to": deploy.template_version,
+                                     "error": message})
+
+
+@job(LIFECYCLE, retries=RETRIES, retry_delay=2, on_give_up=provisioning_given_up)
+def provision(project_id: str, org_id: str | None = None) -> None:
     """Provisioning job: ``provisioning`` → ``active`` | ``failed``; a no-op in any other state."""
     with write_transaction():
         project = Project.get_or_none(Project.id == project_id)
@@ -183,8 +216,8 @@ def provision(project_id: str) -> None:
 
 # --- upgrades -------------------------------------------------------------------------------
 
-@job()
-def upgrade(deploy_id: str) -> None:
+@job(LIFECYCLE, retries=RETRIES, retry_delay=2, on_give_up=deploy_given_up)
+def upgrade(deploy_id: str, org_id: str | None = None) -> None:
     """Upgrade job: deploy the template version its queued ``upgrade`` deploy names."""
     with write_transaction():
         deploy = Deploy.get_or_none(Deploy.id == deploy_id)
@@ -225,8 +258,8 @@ def upgrade_outcome(deploy: Deploy) -> models.PostOrgProjectUpgradeResponse200 |
 
 # --- deploys (restores, branch deploys) ------------------------------------------------------
 
-@job()
-def run_deploy(deploy_id: str) -> None:
+@job(LIFECYCLE, retries=RETRIES, retry_delay=2, on_give_up=deploy_given_up)
+def run_deploy(deploy_id: str, org_id: str | None = None) -> None:
     """Deploy job for restores and branch deploys: finishes the queued deploy that recorded it."""
     with write_transaction():
         deploy = Deploy.get_or_none(Deploy.id == deploy_id)
@@ -272,7 +305,7 @@ def take_automatic_backups() -> int:
     return count
 
 
-@huey.periodic_task(crontab(minute="0", hour="3"), name="daily_backups")
+@periodic(crontab(minute="0", hour="3"), name="daily_backups")
 def daily_backups() -> None:
     with db.connection():
         take_automatic_backups()

@@ -1,11 +1,13 @@
-"""Outbound events: signed webhook deliveries and integration messages, as queue jobs.
+"""Outbound events: signed webhook deliveries and integration messages.
 
-Every event recorded through ``_events.record`` is fanned out (inside the same transaction)
-to the org's webhooks and integrations whose patterns match it; each delivery is a job, so
-the request never waits on a receiver. A webhook delivery is a real HTTP POST of
-``{id, type, createdAt, data}`` with ``Backlex-Signature: t=<unix seconds>,v1=<hex
-HMAC-SHA256 of "<t>.<raw body>" under the webhook secret>`` (Stripe's scheme). A non-2xx answer
-or a network error is retried with exponential backoff; every attempt is a delivery row.
+Every event recorded through ``_events.record`` is written to the outbox (``_outbox``, in the
+same transaction) for each of the org's webhooks and integrations whose patterns match it; the
+dispatcher sends it from there, so the request never waits on a receiver. A webhook delivery
+is a real HTTP POST of ``{id, type, createdAt, data}`` with ``Backlex-Signature: t=<unix
+seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" under the webhook secret>`` (Stripe's scheme)
+and ``Backlex-Webhook-Id``, the delivery's id: the same on every attempt of that event to that
+webhook, so a receiver drops a duplicate by it. A non-2xx answer or a network error is retried
+with exponential backoff; every attempt is a delivery row.
 
 Targets in private, loopback, link-local or reserved ranges are refused, both when a URL is
 saved and at delivery time (after DNS resolution; the connection then goes to the address
@@ -14,6 +16,7 @@ that was checked), unless ``ALLOW_PRIVATE_WEBHOOK_TARGETS=1``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -21,6 +24,7 @@ import json
 import logging
 import os
 import socket
+import ssl
 import time
 from typing import Any
 from urllib.parse import urlparse
@@ -28,7 +32,7 @@ from urllib.parse import urlparse
 import httpx
 
 from generated.backlex import models
-from handlers.backlex import _events
+from handlers.backlex import _jobs
 from handlers.backlex._jobs import job
 from handlers.backlex.store import AuditEvent, Integration, Webhook, WebhookDelivery
 from spec_server import addresses, clock
@@ -37,18 +41,14 @@ from spec_server.db import write_transaction
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "Backlex-Signature"
+DELIVERY_ID_HEADER = "Backlex-Webhook-Id"
 TIMEOUT_SECONDS = 10.0
-MAX_RETRIES = 5  # six attempts in all
-RETRY_DELAY_SECONDS = 30  # then 60, 120, 240, 480
 RESPONSE_EXCERPT = 500
+REFUSED = "Refused: "  # the error of an attempt whose target is not allowed (never retried)
 
 
 class TargetRefused(Exception):
     """The target is not a public address (or cannot be resolved)."""
-
-
-class DeliveryFailed(Exception):
-    """Raised so the queue retries the delivery."""
 
 
 # --- patterns ---------------------------------------------------------------------------
@@ -126,6 +126,13 @@ def check_url(url: str, *, resolve: bool) -> list[str]:
     return addresses
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every delivery: building one (the CA bundle) cost 20 ms a client,
+    more than a delivery's own work."""
+    return httpx.create_ssl_context()
+
+
 def send(url: str, *, content: bytes, headers: dict) -> httpx.Response:
     """POST to ``url`` after checking it, connected to the very address that was checked
     (the name is not looked up twice, so DNS cannot point it elsewhere in between); TLS still
@@ -140,7 +147,7 @@ def send(url: str, *, content: bytes, headers: dict) -> httpx.Response:
         url = parsed._replace(netloc=f"{host}:{parsed.port}" if parsed.port else host).geturl()
         if parsed.scheme == "https":
             extensions["sni_hostname"] = parsed.hostname
-    with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client:
+    with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False, verify=_tls()) as client:
         request = client.build_request("POST", url, content=content, headers=headers, extensions=extensions)
         return client.send(request)
 
@@ -166,25 +173,34 @@ def event_payload(event: AuditEvent) -> dict:
     }
 
 
-def post_signed(webhook: Webhook, payload: dict) -> dict:
-    """POST one signed delivery; answers {statusCode, durationMs, error}. Never raises."""
-    body = json.dumps(payload, separators=(",", ":")).encode()
+def _post(url: str, body: bytes, headers: dict) -> dict:
+    """POST and answer {statusCode, durationMs, error}; never raises."""
     started = time.monotonic()
     outcome: dict[str, Any] = {"statusCode": None, "durationMs": 0, "error": None}
     try:
-        headers = {"Content-Type": "application/json", "User-Agent": "backlex-webhooks/1",
-                   "Backlex-Event": payload["type"], "Backlex-Webhook-Id": webhook.id,
-                   SIGNATURE_HEADER: sign(webhook.secret, body, int(time.time()))}
-        response = send(webhook.url, content=body, headers=headers)
+        response = send(url, content=body, headers=headers)
         outcome["statusCode"] = response.status_code
         if not 200 <= response.status_code < 300:
             outcome["error"] = f"HTTP {response.status_code}: {response.text[:RESPONSE_EXCERPT]}"
     except TargetRefused as refusal:
-        outcome["error"] = f"Refused: {refusal}"
+        outcome["error"] = f"{REFUSED}{refusal}"
     except httpx.HTTPError as error:
         outcome["error"] = f"{error.__class__.__name__}: {error}"[:RESPONSE_EXCERPT]
     outcome["durationMs"] = int((time.monotonic() - started) * 1000)
     return outcome
+
+
+def post_signed(webhook: Webhook, payload: dict, delivery_id: str) -> dict:
+    """POST one signed delivery; answers {statusCode, durationMs, error}. Never raises."""
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    headers = {"Content-Type": "application/json", "User-Agent": "backlex-webhooks/1",
+               "Backlex-Event": payload["type"], DELIVERY_ID_HEADER: delivery_id,
+               SIGNATURE_HEADER: sign(webhook.secret, body, int(time.time()))}
+    return _post(webhook.url, body, headers)
+
+
+def was_refused(outcome: dict) -> bool:
+    return (outcome["error"] or "").startswith(REFUSED)
 
 
 def record_attempt(webhook: Webhook, payload: dict, outcome: dict, attempt: int, *,
@@ -213,20 +229,6 @@ def delivery_view(delivery: WebhookDelivery) -> models.WebhookDelivery:
     }
 
 
-# --- jobs -------------------------------------------------------------------------------
-
-@job(retries=MAX_RETRIES, retry_delay=RETRY_DELAY_SECONDS, retry_backoff=2, context=True)
-def deliver(webhook_id: str, payload: dict, task=None) -> None:
-    webhook = Webhook.get_or_none(Webhook.id == webhook_id)
-    if webhook is None or not webhook.active:
-        return  # deleted since: nothing to deliver
-    attempt = MAX_RETRIES - (task.retries if task else MAX_RETRIES) + 1
-    outcome = post_signed(webhook, payload)
-    record_attempt(webhook, payload, outcome, attempt)
-    if outcome["error"] is not None and not outcome["error"].startswith("Refused"):
-        raise DeliveryFailed(outcome["error"])  # the queue retries with backoff
-
-
 def integration_request(integration: Integration, payload: dict) -> tuple[str, dict, dict] | None:
     """(url, json, headers) of the message an integration sends, or None (GitHub: nothing to push)."""
     text = f"[backlex] {payload['type']}: {json.dumps(payload['data'], sort_keys=True)[:1500]}"
@@ -242,36 +244,29 @@ def integration_request(integration: Integration, payload: dict) -> tuple[str, d
     return None
 
 
-@job(retries=MAX_RETRIES, retry_delay=RETRY_DELAY_SECONDS, retry_backoff=2)
-def notify_integration(integration_id: str, payload: dict) -> None:
-    integration = Integration.get_or_none(Integration.id == integration_id)
-    request = integration and integration_request(integration, payload)
+def post_integration(integration: Integration, payload: dict) -> dict | None:
+    """Send an integration's message; answers {statusCode, durationMs, error}, or None when
+    the integration has nothing to send (GitHub). Never raises."""
+    request = integration_request(integration, payload)
     if not request:
-        return
+        return None
     url, body, headers = request
-    try:
-        response = send(url, content=json.dumps(body).encode(),
-                        headers={"Content-Type": "application/json", **headers})
-    except TargetRefused as refusal:
-        log.warning("integration %s target refused: %s", integration_id, refusal)
-        return
-    except httpx.HTTPError as error:
-        raise DeliveryFailed(str(error)) from error
-    if response.status_code >= 300:
-        raise DeliveryFailed(f"HTTP {response.status_code}")
+    return _post(url, json.dumps(body).encode(), {"Content-Type": "application/json", **headers})
 
 
-# --- fan-out ----------------------------------------------------------------------------
+# --- jobs queued before the outbox ----------------------------------------------------------
+# A database upgraded with deliveries still queued holds jobs of these names: each becomes its
+# outbox row (once, whichever runs first) and the dispatcher sends it.
 
-@_events.subscribe
-def fan_out(event: AuditEvent) -> None:
-    """Enqueue a delivery per matching webhook and integration of the event's org."""
-    payload = None
-    for webhook in Webhook.select().where((Webhook.org == event.org_id) & Webhook.active):
-        if matches(webhook.events, event.action):
-            payload = payload or event_payload(event)
-            deliver(webhook.id, payload)
-    for integration in Integration.select().where(Integration.org == event.org_id):
-        if matches(integration.events, event.action):
-            payload = payload or event_payload(event)
-            notify_integration(integration.id, payload)
+@job(_jobs.LIFECYCLE)
+def deliver(webhook_id: str, payload: dict, task=None) -> None:
+    from handlers.backlex import _outbox
+
+    _outbox.adopt("webhook", webhook_id, payload)
+
+
+@job(_jobs.LIFECYCLE)
+def notify_integration(integration_id: str, payload: dict) -> None:
+    from handlers.backlex import _outbox
+
+    _outbox.adopt("integration", integration_id, payload)

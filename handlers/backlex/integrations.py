@@ -1,7 +1,8 @@
 """backlex — Integrations: operations tagged 'Integrations'.
 
 Org API keys, integrations (Slack, Discord, Datadog, GitHub) and webhooks. Deliveries are
-jobs of ``_webhooks``; notifications delegate to ``_notifications``.
+written to the outbox with their event and sent by its dispatcher (``_outbox``, over
+``_webhooks``); notifications delegate to ``_notifications``.
 """
 
 from __future__ import annotations
@@ -11,11 +12,16 @@ from typing import Any
 from urllib.parse import urlparse
 
 from generated.backlex import models
-from handlers.backlex import _events, _notifications, _webhooks
+from handlers.backlex import (
+    _events,
+    _notifications,
+    _outbox,  # noqa: F401 - its subscriber writes every event's deliveries
+    _webhooks,
+)
 from handlers.backlex._api import current_org
 from handlers.backlex.store import Integration, OrgApiKey, Webhook, WebhookDelivery
 from spec_server import clock, context, credentials
-from spec_server.db import write_transaction
+from spec_server.db import new_id, write_transaction
 from spec_server.errors import NotFound, Unprocessable
 from spec_server.offload import waits_on_the_network
 from spec_server.typed_bodies import with_undeclared
@@ -275,7 +281,7 @@ def post_org_webhook_test(slug, id_) -> tuple[models.PostOrgWebhookTestResponse2
     payload = {"id": "evt_test_" + credentials.mint("", 8), "type": "webhook.test",
                "createdAt": clock.iso(clock.now_ms()),
                "data": {"orgId": webhook.org_id, "webhookId": webhook.id, "message": "Test delivery from backlex"}}
-    outcome = _webhooks.post_signed(webhook, payload)
+    outcome = _webhooks.post_signed(webhook, payload, new_id())
     delivery = _webhooks.record_attempt(webhook, payload, outcome, 1, is_test=True)
     body: models.PostOrgWebhookTestResponse200 = {"ok": outcome["error"] is None}
     return with_undeclared(body, deliveryId=delivery.id, statusCode=outcome["statusCode"],

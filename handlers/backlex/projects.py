@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 
 from generated.backlex import models
 from handlers.backlex import _alarms, _dns, _events, _plans, _projects
@@ -20,6 +19,7 @@ from spec_server import clock, credentials
 from spec_server.db import serialize, write_transaction
 from spec_server.errors import Conflict, NotFound, Unprocessable
 from spec_server.typed_bodies import with_undeclared
+from spec_server.waiting import Later
 
 LIST_LIMIT = 100
 UPGRADE_WAIT_SECONDS = 30
@@ -65,7 +65,7 @@ def post_org_projects(slug, body) -> tuple[models.PostOrgProjectsResponse201, in
         _events.record(org, "project.created", target_type="project", target_id=project.id,
                        metadata={"slug": project.slug, "name": name, "region": project.region})
         view = project_view(project)  # as created: provisioning runs as a job
-        _projects.provision(project.id)
+        _projects.provision(project.id, org.id)
     return {"project": view}, 201
 
 
@@ -127,10 +127,13 @@ def post_org_project_resume(slug, project_slug) -> tuple[models.PostOrgProjectRe
 
 
 def post_org_project_provision_retry(slug, project_slug) -> tuple[models.PostOrgProjectProvisionRetryResponse200, int]:
-    project = _lifecycle(project_slug, "provision_retry", "project.provision_retried",
-                         failure_reason=None)
-    view = project_view(project)
-    _projects.provision(project.id)
+    org = current_org()
+    with write_transaction():
+        project = _projects.transition(find_live(org, project_slug), "provision_retry", failure_reason=None)
+        _events.record(org, "project.provision_retried", target_type="project", target_id=project.id,
+                       metadata={"slug": project.slug})
+        view = project_view(project)
+        _projects.provision(project.id, org.id)  # in the transaction: no retried project without its job
     return {"project": view}, 200
 
 
@@ -151,9 +154,9 @@ def post_org_project_reprovision_admin(slug, project_slug) -> tuple[models.PostO
 
 
 def post_org_project_upgrade(slug, project_slug,
-                             version=None) -> tuple[models.PostOrgProjectUpgradeResponse200, int]:
+                             version=None) -> tuple[models.PostOrgProjectUpgradeResponse200, int] | Later:
     """Queue the upgrade job, then wait (at most UPGRADE_WAIT_SECONDS) for its deploy to finish:
-    the documented answer is the outcome."""
+    the documented answer is the outcome. The wait holds no request thread (``Later``)."""
     target = version or _projects.LATEST_TEMPLATE_VERSION
     with write_transaction():
         project = find_live(current_org(), project_slug)
@@ -165,14 +168,17 @@ def post_org_project_upgrade(slug, project_slug,
                     "reason": f"Already on template version {target}"}, 200
         deploy = _projects.record_deploy(project, "upgrade", ref=project.template_version,
                                          template_version=target)
-        _projects.upgrade(deploy.id)
-    deadline = time.monotonic() + UPGRADE_WAIT_SECONDS
-    while (outcome := _projects.upgrade_outcome(Deploy.get_by_id(deploy.id))) is None:
-        if time.monotonic() > deadline:
-            raise Conflict("The upgrade is still running; its deploy shows the outcome",
-                           details={"deployId": deploy.id, "from": project.template_version, "to": target})
-        time.sleep(0.2)
-    return outcome, 200
+        _projects.upgrade(deploy.id, project.org_id)
+
+    def outcome() -> tuple[models.PostOrgProjectUpgradeResponse200, int] | None:
+        finished = _projects.upgrade_outcome(Deploy.get_by_id(deploy.id))
+        return None if finished is None else (finished, 200)
+
+    def still_running() -> None:
+        raise Conflict("The upgrade is still running; its deploy shows the outcome",
+                       details={"deployId": deploy.id, "from": project.template_version, "to": target})
+
+    return outcome() or Later(outcome, UPGRADE_WAIT_SECONDS, still_running)  # inline jobs have finished
 
 
 # --- backups and restores -------------------------------------------------------------------
@@ -210,7 +216,7 @@ def post_org_project_backup_restore(slug, project_slug,
         require(project, "restore")
         deploy = _projects.record_deploy(project, "restore", ref=backup.id,
                                          message=f"Restore of the {backup.kind} backup of {clock.iso(backup.created_at)}")
-        _projects.run_deploy(deploy.id)
+        _projects.run_deploy(deploy.id, project.org_id)
     body: models.PostOrgProjectBackupRestoreResponse200 = {"backup": backup_view(Backup.get_by_id(backup.id))}
     return with_undeclared(body, deploy=_projects.deploy_view(Deploy.get_by_id(deploy.id))), 200
 
@@ -232,7 +238,7 @@ def post_org_project_restore(slug, project_slug, body) -> tuple[models.PostOrgPr
                                         f"{clock.iso(earliest)} ({window_days} days, and not before the project existed)")
         deploy = _projects.record_deploy(project, "pitr_restore", ref=clock.iso(timestamp),
                                          message=f"Point-in-time restore to {clock.iso(timestamp)}")
-        _projects.run_deploy(deploy.id)
+        _projects.run_deploy(deploy.id, project.org_id)
     restored: models.PostOrgProjectRestoreResponse200 = {"restoredTo": clock.iso(timestamp)}
     return with_undeclared(restored, deploy=_projects.deploy_view(Deploy.get_by_id(deploy.id))), 200
 
@@ -371,7 +377,7 @@ def post_org_project_branches(slug, project_slug,
                                          template_version=project.template_version)
         _events.record(org, "branch.created", target_type="branch", target_id=branch.id,
                        metadata={"slug": project.slug, "name": name, "prNumber": branch.pr_number})
-        _projects.run_deploy(deploy.id)
+        _projects.run_deploy(deploy.id, project.org_id)
     return {"branch": branch_view(branch, Deploy.get_by_id(deploy.id))}, 201
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import threading
+import time
 
 import pytest
 
@@ -18,7 +20,7 @@ from tests.support import current_database_url
 def queued(database):
     """The queue in this test's database, nothing consuming it; back to inline mode afterwards."""
     _jobs.bind()
-    yield _jobs.huey
+    yield _jobs.LIFECYCLE
     _jobs.run_inline()
 
 
@@ -32,7 +34,7 @@ def test_queue_lives_in_the_application_database(queued):
     assert queued.storage.database is database.obj
     with database.connection_context():
         tables = set(database.get_tables())
-    assert {"huey_task", "huey_schedule", "huey_kv"} <= tables
+    assert "huey_task" in tables
 
 
 def test_request_does_not_wait_for_provisioning(client, tenants, queued):
@@ -54,8 +56,8 @@ def test_a_rolled_back_request_leaves_no_job(client, tenants, queued, monkeypatc
 
     original = _projects.provision
 
-    def enqueue_then_fail(project_id):
-        original(project_id)
+    def enqueue_then_fail(*args):
+        original(*args)
         fail()
 
     monkeypatch.setattr(_projects, "provision", enqueue_then_fail)
@@ -103,7 +105,7 @@ def test_worker_command_runs_the_queue(client, tenants, queued, tmp_path, monkey
 def test_in_process_consumer_answers_an_upgrade(client, tenants, database):
     org = org_a(client, tenants)
     create_project(client, tenants, org["slug"])  # provisioned inline
-    _jobs.start_in_process(workers=1)
+    _jobs.start_in_process()
     try:
         response = client.post(f"/api/org/{org['slug']}/projects/storefront/upgrade",
                                params={"version": _projects.TEMPLATE_VERSIONS[0]}, cookies=as_role(tenants))
@@ -120,7 +122,49 @@ def test_without_in_process_consumer_jobs_wait_for_a_worker(client, tenants, dat
     try:
         assert _jobs.start_in_process() is None
         create_project(client, tenants, org["slug"])
-        assert _jobs.huey.pending_count() == 1
+        assert _jobs.pending_count() == 1
         assert get_project(client, tenants, org["slug"], "storefront")["status"] == "provisioning"
     finally:
         _jobs.stop_in_process()
+
+
+def _request_threads_running(function_name: str) -> list[str]:
+    """The request threads (``offload``) whose stack is inside ``function_name``."""
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    running = []
+    for ident, frame in sys._current_frames().items():
+        if not names.get(ident, "").startswith("spec-server-"):
+            continue
+        while frame is not None:
+            if frame.f_code.co_name == function_name:
+                running.append(names[ident])
+            frame = frame.f_back
+    return running
+
+
+def test_an_upgrade_waits_for_its_job_without_holding_a_request_thread(client, tenants, database):
+    org = org_a(client, tenants)
+    create_project(client, tenants, org["slug"])  # provisioned inline
+    _jobs.bind()  # no consumer: the upgrade job waits in the queue
+    answers = []
+    request = threading.Thread(target=lambda: answers.append(client.post(
+        f"/api/org/{org['slug']}/projects/storefront/upgrade",
+        params={"version": _projects.TEMPLATE_VERSIONS[0]}, cookies=as_role(tenants))))
+    request.start()
+    try:
+        deadline = time.monotonic() + 10
+        while _count(Deploy, Deploy.kind == "upgrade") == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # the request is waiting for its job now
+        waiting = request.is_alive() and answers == []
+        holding = _request_threads_running("post_org_project_upgrade")
+    finally:
+        with database.connection_context():
+            drained = _jobs.drain()
+        request.join(40)
+        _jobs.run_inline()
+    assert waiting and drained == 1
+    assert holding == []  # the handler returned; the wait is on the event loop
+    assert answers[0].status_code == 200, answers[0].text
+    assert answers[0].json() == {"status": "upgraded", "from": _projects.LATEST_TEMPLATE_VERSION,
+                                 "to": _projects.TEMPLATE_VERSIONS[0]}

@@ -111,3 +111,38 @@ def test_usage_record_command_feeds_the_ledger(client, tenants, capsys, monkeypa
     assert usage(client, tenants, org)["metrics"]["requests"]["used"] == 42
     assert cli.main(["usage", "record", "--org", org["slug"], "--project", "nope", "--metric", "requests",
                      "--amount", "1", "--database", url]) == 1
+
+
+def test_usage_record_command_queues_a_fired_alarms_delivery_and_sends_nothing(client, tenants, capsys, monkeypatch):
+    """The CLI queues a fired alarm's webhook delivery for the server's consumers (and their
+    settings); it never delivers it itself."""
+    from handlers.backlex import _jobs
+    from handlers.backlex.store import OutboundDelivery
+    from tests.backlex.webhook_receiver import Receiver
+
+    monkeypatch.setenv("ALLOW_PRIVATE_WEBHOOK_TARGETS", "1")
+    receiver = Receiver()
+    try:
+        org = team_org(client, tenants)
+        make_project(org, "web")
+        owner = tenants.bx_session("owner@a.example")
+        assert client.post(f"/api/org/{org['slug']}/webhooks", json={"url": receiver.url, "events": ["alarm.fired"]},
+                           cookies=owner).status_code == 201
+        assert client.post(f"/api/org/{org['slug']}/projects/web/alarms", json={"metric": "r2", "thresholdPct": 50},
+                           cookies=owner).status_code == 201
+        url = current_database_url()
+        monkeypatch.setenv("DATABASE_URL", url)
+        assert cli.main(["usage", "record", "--org", org["slug"], "--project", "web", "--metric", "r2",
+                         "--amount", "10000000", "--database", url]) == 0
+        capsys.readouterr()
+        assert receiver.received == []
+        assert _jobs.LIFECYCLE.immediate  # the command left this process's jobs inline, as it found them
+        with database.connection_context():
+            (row,) = OutboundDelivery.select()
+            assert (row.event_type, row.status, row.attempts) == ("alarm.fired", "pending", 0)
+            _jobs.bind()
+            assert _jobs.drain() == 1  # what the server's consumer does
+        assert [r["body"]["type"] for r in receiver.received] == ["alarm.fired"]
+    finally:
+        _jobs.run_inline()
+        receiver.close()

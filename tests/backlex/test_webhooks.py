@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import socket
 
 import pytest
 
 from handlers.backlex import _jobs, _webhooks
+from handlers.backlex.store import OutboundDelivery
+from spec_server.db import database
 from tests.backlex.project_helpers import as_role, org_a
 from tests.backlex.webhook_receiver import Receiver
 
@@ -14,11 +17,11 @@ from tests.backlex.webhook_receiver import Receiver
 @pytest.fixture
 def receiver(monkeypatch):
     monkeypatch.setenv("ALLOW_PRIVATE_WEBHOOK_TARGETS", "1")
-    _jobs.huey.flush()  # no delayed retries left over from another test
+    _jobs.flush()  # no delayed retries left over from another test
     server = Receiver()
     yield server
     server.close()
-    _jobs.huey.flush()
+    _jobs.flush()
 
 
 @pytest.fixture
@@ -105,16 +108,17 @@ def test_retries_back_off_exponentially(client, tenants, org, receiver):
     client.post(f"/api/org/{org}/projects", json={"name": "Shop"}, cookies=as_role(tenants))
     receiver.statuses = [500] * 10
     client.delete(f"/api/org/{org}/projects/shop", cookies=as_role(tenants))
-    delays, waits = [], []
-    while scheduled := _jobs.huey.scheduled():
+    waits = []
+    while scheduled := _jobs.DELIVERIES.scheduled():
         (task,) = scheduled
-        delays.append(task.retries)
-        waits.append(task.retry_delay)
+        waits.append(round((task.eta - datetime.datetime.now(datetime.UTC).replace(tzinfo=None)).total_seconds()))
         _jobs.run_scheduled()
-    assert delays == [4, 3, 2, 1, 0]  # five retries after the first attempt
-    assert waits == [60, 120, 240, 480, 960]  # the delay doubles (the first retry waited 30 s)
+    assert waits == [30, 60, 120, 240, 480]  # five retries after the first attempt, the delay doubling
     attempts = [d["attempt"] for d in deliveries(client, tenants, org)]
     assert attempts == [6, 5, 4, 3, 2, 1]
+    with database.connection_context():
+        (row,) = OutboundDelivery.select()
+    assert row.status == "failed" and row.attempts == row.finished == 6 and "HTTP 500" in row.last_error
 
 
 def test_test_endpoint_sends_a_real_signed_delivery(client, tenants, org, receiver):

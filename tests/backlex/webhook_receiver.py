@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -26,12 +27,17 @@ def stripe_style_valid(secret: str, body: bytes, header: str, tolerance: int = 3
 
 
 class Receiver:
-    """Answers each POST with the next status of ``statuses`` (then 200) and records it."""
+    """Answers each POST with the next status of ``statuses`` (then 200), ``delay`` seconds
+    after it arrived, and records it when it arrives (so an answer never read still counts);
+    ``most_at_once`` is the most requests it has held at the same time."""
 
-    def __init__(self):
+    def __init__(self, delay: float = 0.0):
         self.secret: str | None = None
         self.statuses: list[int] = []
         self.received: list[dict] = []
+        self.delay = delay
+        self.at_once = self.most_at_once = 0
+        lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -39,13 +45,23 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.received.append({
                     "body": json.loads(body), "headers": dict(self.headers), "path": self.path,
+                    "at": time.monotonic(),
                     "valid": receiver.secret is not None and stripe_style_valid(
                         receiver.secret, body, self.headers.get("Backlex-Signature", ""))})
+                with lock:
+                    receiver.at_once += 1
+                    receiver.most_at_once = max(receiver.most_at_once, receiver.at_once)
+                try:
+                    time.sleep(receiver.delay)
+                finally:
+                    with lock:
+                        receiver.at_once -= 1
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain")
-                self.end_headers()
-                self.wfile.write(b"ok" if status < 300 else b"receiver failed")
+                with contextlib.suppress(ConnectionError):  # the sender died waiting: it counts as received
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/plain")
+                    self.end_headers()
+                    self.wfile.write(b"ok" if status < 300 else b"receiver failed")
 
             def log_message(self, *args):
                 pass

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -52,14 +53,20 @@ def fresh_postgres_database():
     import psycopg2
 
     name = f"scale_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(_with_database(PG_URL, "postgres"))
-    admin.autocommit = True
+
+    def as_admin(statement: str) -> None:  # a connection of its own: the server may have restarted since
+        admin = psycopg2.connect(_with_database(PG_URL, "postgres"))
+        admin.autocommit = True
+        try:
+            admin.cursor().execute(statement)
+        finally:
+            admin.close()
+
+    as_admin(f'CREATE DATABASE "{name}"')
     try:
-        admin.cursor().execute(f'CREATE DATABASE "{name}"')
         yield _with_database(PG_URL, name)
     finally:
-        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        as_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextlib.contextmanager
@@ -99,15 +106,33 @@ class Server:
                     workers.append(int(pid))
         return workers
 
+    def kill(self) -> None:
+        """SIGKILL the supervisor, then every worker: no process of the server finishes anything."""
+        workers = self.worker_pids()
+        self.process.kill()
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait()
+        for pid in workers:
+            while Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text():
+                time.sleep(0.05)
 
-@contextlib.contextmanager
-def running_server(url: str, *, workers: int = 2, env: dict | None = None, tmp_path: Path):
-    """Seed ``url`` with the test tenants, serve it with ``workers`` workers, stop at the end."""
+
+def seed(url: str, tmp_path: Path, env: dict | None = None) -> Tenants:
+    """The test tenants (tests/support.py ``SEED``) in the database at ``url``."""
     environment = {**os.environ, **(env or {})}
     environment.pop("TEST_DATABASE_URL", None)
     seed_file = tmp_path / "seed.json"
     seed_file.write_text(json.dumps(SEED))
-    created = json.loads(cli("seed", str(seed_file), "--database", url, env=environment).stdout)
+    return Tenants(json.loads(cli("seed", str(seed_file), "--database", url, env=environment).stdout))
+
+
+@contextlib.contextmanager
+def serving(url: str, tenants: Tenants, *, workers: int = 2, env: dict | None = None, tmp_path: Path):
+    """``spec-server serve --workers N`` on ``url`` (already seeded) until the block ends."""
+    environment = {**os.environ, **(env or {})}
+    environment.pop("TEST_DATABASE_URL", None)
     port = free_port()
     log = open(tmp_path / f"server-{port}.log", "w")
     process = subprocess.Popen(
@@ -126,16 +151,48 @@ def running_server(url: str, *, workers: int = 2, env: dict | None = None, tmp_p
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start in 90 s")
             time.sleep(0.2)
-        server = Server(base, process, Tenants(created))
+        server = Server(base, process, tenants)
         # every worker has started (each answers the probe only after its own start-up)
         while len(server.worker_pids()) < workers and time.monotonic() < deadline:
             time.sleep(0.2)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         log.close()
+
+
+@contextlib.contextmanager
+def running_server(url: str, *, workers: int = 2, env: dict | None = None, tmp_path: Path):
+    """Seed ``url`` with the test tenants, serve it with ``workers`` workers, stop at the end."""
+    with serving(url, seed(url, tmp_path, env), workers=workers, env=env, tmp_path=tmp_path) as server:
+        yield server
+
+
+def query(url: str, statement: str, params: tuple = ()) -> list[tuple]:
+    """One SQL statement on the database at ``url``, committed; its rows (what a test reads
+    or sets behind the API)."""
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        connection = sqlite3.connect(url[len("sqlite:///"):], timeout=30)
+        try:
+            rows = connection.execute(statement.replace("%s", "?"), params).fetchall()
+            connection.commit()
+            return rows
+        finally:
+            connection.close()
+    import psycopg2
+
+    connection = psycopg2.connect(url, connect_timeout=5)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(statement, params or None)  # no parameters: a % is a %
+            return cursor.fetchall() if cursor.description is not None else []
+    finally:
+        connection.close()

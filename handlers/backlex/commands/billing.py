@@ -30,14 +30,14 @@ def register(subparsers) -> None:
 
 
 def run_complete(args) -> int:
-    from handlers.backlex import _reactions
+    from handlers.backlex import _jobs, _reactions
     from handlers.backlex._billing import complete_checkout
     from spec_server.cli import open_store
 
     database = open_store(args.database)
     _reactions.load()  # notifications, webhooks and alarms react to what this records
     session_id = args.session.rstrip("/").rsplit("/", 1)[-1]
-    with database.connection_context():
+    with _jobs.enqueue_only(), database.connection_context():  # deliveries go to the server's consumers
         try:
             session = complete_checkout(session_id)
         except (LookupError, ValueError) as error:
@@ -50,7 +50,7 @@ def run_complete(args) -> int:
 
 
 def run_topup(args) -> int:
-    from handlers.backlex import _events, _reactions
+    from handlers.backlex import _events, _jobs, _reactions
     from handlers.backlex.store import Org, Topup
     from spec_server import clock
     from spec_server.cli import open_store
@@ -61,7 +61,7 @@ def run_topup(args) -> int:
         return 2
     database = open_store(args.database)
     _reactions.load()  # notifications, webhooks and alarms react to what this records
-    with database.connection_context():
+    with _jobs.enqueue_only(), database.connection_context():  # deliveries go to the server's consumers
         org = Org.get_or_none((Org.slug == args.org) & Org.deleted_at.is_null())
         if org is None:
             print(f"no org {args.org!r}", file=sys.stderr)

@@ -22,14 +22,15 @@ def register(subparsers) -> None:
 
 
 def run_record(args) -> int:
-    from handlers.backlex import _reactions
+    from handlers.backlex import _jobs, _reactions
     from handlers.backlex._usage import record_usage
     from handlers.backlex.store import Org, Project
     from spec_server.cli import open_store
 
     database = open_store(args.database)
     _reactions.load()  # notifications, webhooks and alarms react to what this records
-    with database.connection_context():
+    # a fired alarm's deliveries are queued for the server's consumers, never sent from here
+    with _jobs.enqueue_only(), database.connection_context():
         org = Org.get_or_none((Org.slug == args.org) & Org.deleted_at.is_null())
         project = None if org is None else Project.get_or_none(
             (Project.org == org) & (Project.slug == args.project) & Project.deleted_at.is_null())

@@ -1,11 +1,15 @@
-"""``spec-server worker``: run the backlex job queue (huey) on this machine.
+"""``spec-server worker``: run the backlex job queue (huey, both lanes) on this machine.
 
-The server runs a consumer in-process by default; start workers elsewhere (and set
+The server runs consumers in-process by default; start workers elsewhere (and set
 ``JOBS_IN_PROCESS=0`` on the servers) to move the jobs off the web machines. Every worker and
-server pointing at the same database shares one queue; a job runs once.
+server pointing at the same database shares one queue; a job runs at least once, and a job
+whose worker dies is taken over when its lease lapses (``handlers/backlex/_jobs.py``).
 """
 
 from __future__ import annotations
+
+import signal
+import threading
 
 from spec_server.commands import database_option
 
@@ -13,8 +17,8 @@ from spec_server.commands import database_option
 def register(subparsers) -> None:
     worker = subparsers.add_parser("worker", help="run backlex jobs (provisioning, restores, webhook deliveries)")
     database_option(worker)
-    worker.add_argument("--workers", type=int, default=2, help="worker threads (default 2)")
-    worker.add_argument("--once", action="store_true", help="run the queued jobs, then exit")
+    worker.add_argument("--workers", type=int, help="delivery threads (default JOB_DELIVERY_THREADS, 4)")
+    worker.add_argument("--once", action="store_true", help="run the jobs due now, then exit")
     worker.set_defaults(func=run)
 
 
@@ -29,6 +33,10 @@ def run(args) -> int:
         count = _jobs.drain()
         print(f"ran {count} job(s)")
         return 0
-    consumer = _jobs.huey.create_consumer(workers=args.workers, worker_type="thread", periodic=True)
-    consumer.run()  # until SIGINT/SIGTERM
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    consumers = _jobs.start_consumers(delivery_threads=args.workers)
+    stopping.wait()
+    _jobs.stop_consumers(consumers)  # after the running jobs finish; a killed worker's jobs come back by lease
     return 0

@@ -7,9 +7,9 @@ from typing import Any
 import peewee
 
 from handlers.backlex.store.core import Org
-from spec_server.db import BaseModel, ForeignKeyId, JSONField, new_id
+from spec_server.db import BaseModel, ForeignKeyId, JSONField, new_id, ordered_id
 
-__all__ = ["OrgApiKey", "Integration", "Webhook", "WebhookDelivery", "MODELS"]
+__all__ = ["OrgApiKey", "Integration", "Webhook", "WebhookDelivery", "OutboundDelivery", "MODELS"]
 
 
 class OrgApiKey(BaseModel):
@@ -63,6 +63,32 @@ class Webhook(BaseModel):
         indexes = ((("org", "created_at"), False),)
 
 
+class OutboundDelivery(BaseModel):
+    """The outbox: one event for one webhook or integration, written in the transaction of the
+    change that caused the event, then sent (and retried) by the dispatcher (``_outbox``).
+    Its id is the delivery's ``Backlex-Webhook-Id``, the same on every attempt."""
+
+    id = peewee.CharField(primary_key=True, default=ordered_id)
+    org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
+    org_id: ForeignKeyId[str]
+    target_kind = peewee.CharField()  # webhook | integration
+    target_id = peewee.CharField()
+    event_id = peewee.CharField()
+    event_type = peewee.CharField()
+    payload: JSONField[dict[str, Any]] = JSONField()
+    status = peewee.CharField(default="pending")  # pending | delivered | failed | cancelled
+    attempts = peewee.IntegerField(default=0)  # attempts begun
+    finished = peewee.IntegerField(default=0)  # attempts whose outcome is recorded
+    last_error = peewee.TextField(null=True)
+    next_attempt_at = peewee.BigIntegerField(null=True)  # when the retry is due
+    created_at = peewee.BigIntegerField()
+    finished_at = peewee.BigIntegerField(null=True)
+
+    class Meta:
+        table_name = "bx_outbound_delivery"
+        indexes = ((("target_id", "event_id"), True), (("status", "created_at"), False))
+
+
 class WebhookDelivery(BaseModel):
     """One attempt to deliver one event to one webhook."""
 
@@ -70,6 +96,7 @@ class WebhookDelivery(BaseModel):
     org = peewee.ForeignKeyField(Org, on_delete="CASCADE")
     org_id: ForeignKeyId[str]
     webhook_id = peewee.CharField(index=True)  # kept after the webhook is deleted
+    outbound_id = peewee.CharField(null=True)  # its outbox row (none for test deliveries)
     event_id = peewee.CharField()
     event_type = peewee.CharField()
     attempt = peewee.IntegerField(default=1)
@@ -82,7 +109,7 @@ class WebhookDelivery(BaseModel):
 
     class Meta:
         table_name = "bx_webhook_delivery"
-        indexes = ((("org", "created_at"), False),)
+        indexes = ((("org", "created_at"), False), (("outbound_id", "attempt"), True))
 
 
-MODELS = (OrgApiKey, Integration, Webhook, WebhookDelivery)
+MODELS = (OrgApiKey, Integration, Webhook, OutboundDelivery, WebhookDelivery)
