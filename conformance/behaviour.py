@@ -24,6 +24,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -116,6 +117,12 @@ class Probe:
         except ValueError:
             return {}
 
+    @staticmethod
+    def tick() -> None:
+        """Let a millisecond pass between two writes whose order a check reads: the servers'
+        timestamps are milliseconds, and two writes within one would tie."""
+        time.sleep(0.002)
+
     def marker(self, what: str = "") -> str:
         """A text no earlier run made: searching for it finds only this run's rows."""
         return f"{what}{self.run_id}{uuid.uuid4().hex[:6]}"
@@ -133,15 +140,18 @@ class Probe:
                            response)
 
     def fail(self, title: str, response=None) -> None:
+        """A failure under ``behaviour:<kind>``, titled with the check and what it cites."""
         response = response if response is not None else self.last
-        name = self.check.__name__.removeprefix("check_") if self.check else "behaviour"
-        cited = ", ".join(citations(self.check)) if self.check else ""
         if response is not None and response.status_code == 501 and self.session.allow_501:
             return
+        check, name, cited = "behaviour", "behaviour", ""
+        if self.check is not None:
+            check = f"behaviour:{kind(self.check)}"
+            name = self.check.__name__.removeprefix("check_")
+            cited = f" ({', '.join(citations(self.check))})"
         self.session.result.failures.append(Failure(
-            operation=getattr(response, "label", "behaviour"), check=f"behaviour:{kind(self.check)}"
-            if self.check else "behaviour", title=f"{name} ({cited}): {title}" if cited else f"{name}: {title}",
-            message=(response.text[:500] if response is not None else ""),
+            operation=getattr(response, "label", "behaviour"), check=check, title=f"{name}{cited}: {title}",
+            message=response.text[:500] if response is not None else "",
             curl=getattr(response, "curl", ""), status=getattr(response, "status_code", None)))
 
     def stop(self, title: str, response=None):

@@ -10,7 +10,10 @@ API = "/api"
 def check_overview_projects_newest_first(probe):
     """docs/behaviour.md "backlex — Account": "Overview lists the org's live projects, newest first"."""
     org = probe.new_org()
-    made = [probe.new_project(org["slug"])["id"] for _ in range(2)]
+    made = []
+    for _ in range(2):
+        probe.tick()
+        made.append(probe.new_project(org["slug"])["id"])
     overview = probe.call("GET", f"{API}/org/{org['slug']}/overview", probe.auth())
     body = probe.json(overview)
     shown = [p["id"] for p in body.get("projects", [])]
@@ -23,6 +26,7 @@ def check_members_oldest_first(probe):
     org = probe.new_org()
     invited = []
     for n in range(2):
+        probe.tick()
         email = f"{probe.marker('m')}{n}@invited.example"
         probe.require(probe.call("POST", f"{API}/org/{org['slug']}/invitations", probe.auth(),
                                  {"email": email, "role": "viewer"}), 201, "invite")
@@ -39,6 +43,7 @@ def check_audit_newest_first(probe):
     """docs/behaviour.md "backlex — Organization": the audit log is "newest first"."""
     org = probe.new_org()
     for n in range(2):
+        probe.tick()
         probe.require(probe.call("PATCH", f"{API}/org/{org['slug']}", probe.auth(), {"name": f"Renamed {n}"}), 200,
                       "rename the org")
     events = probe.audit(org["slug"])
@@ -54,11 +59,15 @@ def check_backups_and_deploys_newest_first(probe):
     slug = probe.org()
     project = probe.project()
     base = f"{API}/org/{slug}/projects/{project}"
-    made = [probe.require(probe.call("POST", f"{base}/backups", probe.auth(), {}), 201, "take a backup")["backup"]["id"]
-            for _ in range(2)]
+    made = []
+    for _ in range(2):
+        probe.tick()
+        made.append(probe.require(probe.call("POST", f"{base}/backups", probe.auth(), {}), 201, "take a backup")
+                    ["backup"]["id"])
     backups = probe.json(probe.call("GET", f"{base}/backups", probe.auth())).get("backups", [])
     shown = [b["id"] for b in backups]
     probe.expect(shown[:2] == made[::-1], f"backups {shown[:2]}, expected the newest first {made[::-1]}", probe.last)
+    probe.tick()
     branch = probe.require(probe.call("POST", f"{base}/branches", probe.auth(), {"name": probe.marker("b")}), 201,
                            "create a branch")["branch"]
     deploys = probe.json(probe.call("GET", f"{base}/deploys", probe.auth())).get("deploys", [])
@@ -71,9 +80,11 @@ def check_backups_and_deploys_newest_first(probe):
 def check_org_api_keys_newest_first(probe):
     """docs/behaviour.md "backlex — Integrations": org API keys "listed (newest first, revoked ones hidden)"."""
     org = probe.new_org()
-    made = [probe.require(probe.call("POST", f"{API}/org/{org['slug']}/api-keys", probe.auth(),
-                                     {"name": f"key {n}", "scope": "full"}), 201, "create a key")["key"]["id"]
-            for n in range(3)]
+    made = []
+    for n in range(3):
+        probe.tick()
+        made.append(probe.require(probe.call("POST", f"{API}/org/{org['slug']}/api-keys", probe.auth(),
+                                             {"name": f"key {n}", "scope": "full"}), 201, "create a key")["key"]["id"])
     probe.require(probe.call("DELETE", f"{API}/org/{org['slug']}/api-keys/{made[1]}", probe.auth()), 204, "revoke")
     listed = probe.call("GET", f"{API}/org/{org['slug']}/api-keys", probe.auth())
     shown = [k["id"] for k in probe.json(listed).get("keys", [])]

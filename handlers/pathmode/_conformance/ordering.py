@@ -12,7 +12,8 @@ def check_intents_most_recently_updated_first(probe):
 
     Three intents created in order, then the first one edited: the list shows it first, then
     the third, then the second, and the whole list is in (updatedAt desc, id) order."""
-    first, second, third = (probe.new_intent()["id"] for _ in range(3))
+    first, second, third = (_after_tick(probe, probe.new_intent)["id"] for _ in range(3))
+    probe.tick()
     edited = probe.call("PATCH", f"{API}/intents/{first}", probe.auth(), {"title": f"Edited {probe.marker()}"})
     probe.require(edited, 200, "edit the first intent")
     listing = probe.call("GET", f"{API}/intents", probe.auth())
@@ -41,7 +42,7 @@ def check_notes_newest_first(probe):
 def check_evidence_newest_first(probe):
     """PM-EVIDENCE-LIST-3: "Default sort created_at DESC"; ties by id (docs/behaviour.md "Pathmode — evidence")."""
     marker = probe.marker("order")
-    made = [probe.new_evidence(content=f"Checkout {marker} {n}")["id"] for n in range(3)]
+    made = [_after_tick(probe, probe.new_evidence, content=f"Checkout {marker} {n}")["id"] for n in range(3)]
     listing = probe.call("GET", f"{API}/evidence", probe.auth(), params={"search": marker})
     shown = [item["id"] for item in probe.json(listing).get("evidence", [])]
     probe.expect(shown == made[::-1], f"evidence not newest first: {shown} for {made[::-1]}", listing)
@@ -128,6 +129,7 @@ def check_verification_checklist_order(probe):
 def check_export_lists_most_recently_updated_first(probe):
     """PM-EXPORT-21: "sorted updated_at DESC" (the claude-md body)."""
     older = probe.new_intent(title=f"Older intent {probe.marker()}", objective="Let shoppers pay in two steps")
+    probe.tick()
     newer = probe.new_intent(title=f"Newer intent {probe.marker()}", objective="Let shoppers save their cart")
     probe.require(probe.call("PATCH", f"{API}/intents/{older['id']}", probe.auth(),
                              {"title": older["title"] + " edited"}), 200, "edit the older intent")
@@ -136,6 +138,11 @@ def check_export_lists_most_recently_updated_first(probe):
     first, second = text.find(older["title"] + " edited"), text.find(newer["title"])
     probe.expect(export.status_code == 200 and -1 < first < second,
                  "the intent edited last is not exported first", export)
+
+
+def _after_tick(probe, write, **fields) -> dict:
+    probe.tick()
+    return write(**fields)
 
 
 def _negated(timestamp: str) -> tuple:
