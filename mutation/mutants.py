@@ -4,8 +4,8 @@ Each is a bug a reviewer could miss: a wrong status, a list that loses its tenan
 reversed sort, an off-by-one page, a token minted on every call, a removed role check, a
 quota boundary moved, a wrong default, a missing trim, a 409 rule loosened, a flag inverted.
 ``kind`` names the kind of rule it breaks (the issue's list); ``api`` which suite module
-and behaviour tests it concerns. The edit must match its file exactly once, so a mutant
-whose code moved on fails loudly (``StaleMutant``) instead of testing nothing.
+and behaviour tests it concerns. The edit must match its file exactly once: a mutant whose
+code moved on is reported as stale (and counted nowhere) instead of testing nothing; edit it.
 """
 
 from __future__ import annotations

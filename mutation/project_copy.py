@@ -3,19 +3,18 @@
 The copy holds what the server, the conformance suite and the behaviour tests import
 (``COPIED``); commands run in it with ``cwd`` and ``PYTHONPATH`` at the copy, so the copy's
 packages are imported, never this checkout's (as ``tests/workflow/project.py`` does for the
-regeneration workflow). A mutant is one exact text edit; ``applied`` puts the file back
-however the run ends.
+regeneration workflow). A mutant is one exact text edit; ``apply`` returns what puts the
+file back, which the runner calls however the run ends.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,17 +55,15 @@ class ProjectCopy:
                 shutil.copy2(source, root / name)
         return cls(root)
 
-    @contextlib.contextmanager
-    def applied(self, file: str, old: str, new: str) -> Iterator[None]:
+    def apply(self, file: str, old: str, new: str) -> Callable[[], None]:
+        """Edit the copy's file; returns what puts it back (StaleMutant, and no edit, when
+        ``old`` is not in the file exactly once)."""
         path = self.root / file
         original = path.read_text()
         if original.count(old) != 1:
             raise StaleMutant(f"{file}: the text to replace occurs {original.count(old)} times, not once")
         path.write_text(original.replace(old, new))
-        try:
-            yield
-        finally:
-            path.write_text(original)
+        return lambda: path.write_text(original)
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in CLEARED_ENV}

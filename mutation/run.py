@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from mutation.mutants import MUTANTS, Mutant
-from mutation.project_copy import REPO, Outcome, ProjectCopy
+from mutation.project_copy import REPO, Outcome, ProjectCopy, StaleMutant
 
 SUITES = ("conformance", "tests")
 CONFORMANCE_TIMEOUT = 600
@@ -102,13 +102,20 @@ def run(mutants: list[Mutant], suites: tuple[str, ...], tests_scope: str, progre
         copy = ProjectCopy.make(Path(folder))
         for number, mutant in enumerate(mutants, start=1):
             verdict = Verdict(mutant.name, mutant.api, mutant.kind, mutant.description)
-            with copy.applied(mutant.file, mutant.old, mutant.new):
+            try:
+                restore = copy.apply(mutant.file, mutant.old, mutant.new)
+            except StaleMutant as stale:
+                progress(f"[{number}/{len(mutants)}] {mutant.name}: STALE ({stale}): not run, not counted")
+                continue
+            try:
                 for suite in suites:
                     args, timeout = commands(mutant, suite, tests_scope, copy.root)
                     outcome = copy.run(*args, timeout=timeout)
                     verdict.killed[suite] = outcome.killed
                     verdict.seconds[suite] = round(outcome.seconds, 1)
                     verdict.by[suite] = what_failed(suite, outcome) if outcome.killed else []
+            finally:
+                restore()
             verdicts.append(verdict)
             progress(f"[{number}/{len(mutants)}] {mutant.name}: " + ", ".join(
                 f"{suite} {'killed' if verdict.killed[suite] else 'SURVIVED'} ({verdict.seconds[suite]} s)"

@@ -95,7 +95,7 @@ def check_plan_quotas_at_their_boundary(probe):
                 probe.delete_key(probe.json(made)["id"], "quota")
 
 
-def _boundary(probe, method: str, path: str, auth: dict, call) -> tuple[object, list, bool]:
+def _boundary(probe, method: str, path: str, call) -> tuple[object, list]:
     """Call the operation's documented limit + 1 times with the bucket's own limit; returns
     (the rule, the answers), or skips when the deployment's limit is not the documented one."""
     rule = probe.documented_rate_limit(method, path)
@@ -107,7 +107,7 @@ def _boundary(probe, method: str, path: str, auth: dict, call) -> tuple[object, 
         if answers[-1].status_code != 429 and not own:
             raise Skip(f"{rule.bucket}: {rule.requests + 1} calls admitted: the server runs with raised "
                        f"RATE_LIMITS, so the documented {rule.requests}/{rule.window_seconds}s boundary cannot be seen")
-        return rule, answers, own
+        return rule, answers
 
 
 def _refused_only_last(probe, rule, answers) -> None:
@@ -128,7 +128,7 @@ def check_key_writes_rate_limited_per_user(probe):
     def revoke():
         return probe.call("DELETE", f"{API}/api-keys", caller, {"keyId": NO_SUCH_KEY})
 
-    rule, answers, own = _boundary(probe, "DELETE", "/api-keys", caller, revoke)
+    rule, answers = _boundary(probe, "DELETE", "/api-keys", revoke)
     with probe.target.own_limit(rule.bucket):
         _refused_only_last(probe, rule, answers)
         create = probe.call("POST", f"{API}/api-keys", caller, {"name": "over", "workspaceId": probe.workspace_id("b")})
@@ -144,7 +144,7 @@ def check_key_reads_rate_limited_per_user(probe):
     def read():
         return probe.call("GET", f"{API}/api-keys", caller)
 
-    rule, answers, own = _boundary(probe, "GET", "/api-keys", caller, read)
+    rule, answers = _boundary(probe, "GET", "/api-keys", read)
     with probe.target.own_limit(rule.bucket):
         _refused_only_last(probe, rule, answers)
         write = probe.call("DELETE", f"{API}/api-keys", caller, {"keyId": NO_SUCH_KEY})
