@@ -99,6 +99,12 @@ def _narrowing() -> Narrowing:
         "GET /intents": {"$.intents[].problemSeverity", "$.intents[].shippedAt", "$.intents[].verifiedAt"},
     }
     answers = [
+        # docs/behaviour.md "Both APIs": a path whose id holds a line break is not routed
+        # ("Unknown path 404"), even where the operation documents no 404 (GET outcomes: 200,
+        # 401, 500); the stateful phase sends such ids when a link finds no value to follow.
+        # The handler itself never answers "Not found" (an unknown intent is 200 [])
+        ("GET /intents/{id}/outcomes", "status_code_conformance",
+         lambda case, response: response.status_code == 404 and _error_text(response) == "Not found"),
         # docs/behaviour.md "Pathmode — corrections": PATCH intents requires at least one updatable
         # field; {} (or only unknown fields) is 400 "At least one field must be provided to update"
         ("PATCH /intents/{id}", "positive_data_acceptance",
