@@ -63,7 +63,8 @@ def operation_overrides(narrowing) -> list[dict]:
 
 
 FAILURE_CHECKS = {"RejectedPositiveData": "positive_data_acceptance",
-                  "AcceptedNegativeData": "negative_data_rejection"}
+                  "AcceptedNegativeData": "negative_data_rejection",
+                  "UndefinedStatusCode": "status_code_conformance"}
 
 
 def _refused_nul(case, response) -> bool:

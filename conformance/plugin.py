@@ -11,7 +11,9 @@ A plugin states its part of the credentials contract (``missing`` says, one line
 to seed), makes its tenants through the API (``bootstrap``), chooses the security schemes
 the fuzzing passes use (``passes``, ``auth``), narrows generic checks where a documented rule
 contradicts them (``narrowing``), and adds its own checks (``checks``: isolation, roles,
-behaviour), which run first, on the pristine seed.
+revocation), which run first, on the pristine seed, then its behaviour checks: every
+``check_*`` function of the modules of ``handlers/<api>/_conformance/`` when the plugin is a
+package (``conformance.behaviour``), each proving a documented rule through the API.
 """
 
 from __future__ import annotations
@@ -99,6 +101,18 @@ class ApiPlugin:
         probes.authentication_required(probes.Session(target, result, "authentication_required", allow_501), schema)
         return []
 
+    def behaviour_checks(self) -> list:
+        """The API's behaviour checks (``conformance.behaviour.discover``)."""
+        from conformance import behaviour
+
+        return behaviour.discover(f"handlers.{self.name}._conformance")
+
+    def probe(self, session, schema):
+        """What the behaviour checks are handed; a plugin returns its own with its helpers."""
+        from conformance.behaviour import Probe
+
+        return Probe(session, schema)
+
     # --- in-process runs ----------------------------------------------------------------
     def inprocess_seed(self) -> dict:
         return self.seed
@@ -130,7 +144,7 @@ def load(name: str) -> ApiPlugin:
         return ApiPlugin(name)
     plugin = module.PLUGIN
     if plugin.name != name:
-        raise LookupError(f"handlers/{name}/_conformance.py's PLUGIN is for {plugin.name!r}")
+        raise LookupError(f"handlers/{name}/_conformance's PLUGIN is for {plugin.name!r}")
     return plugin
 
 

@@ -73,6 +73,24 @@ def test_limit_and_offset_page_newest_first(client, tenants):
     assert [e["id"] for e in page] == [e["id"] for e in everything[1:3]]
 
 
+def test_limit_boundaries_are_the_documented_ones(client, tenants):
+    """docs/behaviour.md "backlex — Organization": "`limit` 1–200 (default 50)" — 200 and 1 are
+    accepted, the default page holds 50 of more events, 0 and 201 are 422."""
+    org = team_org(client, tenants)
+    for n in range(51):
+        client.patch(f"/api/org/{org['slug']}", json={"name": f"Name {n}"}, cookies=tenants.bx_session())
+    everything = audit(client, tenants, org, limit="200")
+    assert everything.status_code == 200, everything.text
+    assert len(everything.json()["events"]) == 52  # the 51 renames and org.created
+    assert len(audit(client, tenants, org).json()["events"]) == 50
+    assert [e["id"] for e in audit(client, tenants, org, limit="1").json()["events"]] == [
+        everything.json()["events"][0]["id"]]
+    for refused in ("0", "201"):
+        response = audit(client, tenants, org, limit=refused)
+        assert response.status_code == 422, refused
+        assert set(response.json()["error"]["details"]["fieldErrors"]) == {"limit"}
+
+
 def test_malformed_filters_are_422_naming_each_field(client, tenants):
     org = team_org(client, tenants)
     response = audit(client, tenants, org, **{"from": "yesterday", "limit": "ten", "offset": "-1"})

@@ -88,3 +88,22 @@ def test_members_of_b_cannot_reach_a(client, tenants, world):
     a, _, _ = world
     for path in ("/projects", "/projects/storefront", "/projects/storefront/deploys", "/webhooks", "/api-keys"):
         assert client.get(f"/api/org/{a['slug']}{path}", cookies=as_role(tenants, "owner", "b")).status_code == 404
+
+
+def test_project_lists_show_only_the_callers_org(client, tenants, world):
+    """docs/behaviour.md "backlex — Organization" / README "backlex roles": org A's project list,
+    overview, usage and export hold A's project only, though org B has one of the same slug
+    (a list that lost its org filter would show both)."""
+    a, b, _ = world
+    owner = as_role(tenants)
+    base = f"/api/org/{a['slug']}"
+    listed = client.get(base + "/projects", cookies=owner).json()["projects"]
+    assert [(p["slug"], p["orgId"]) for p in listed] == [("storefront", a["id"])]
+    overview = client.get(base + "/overview", cookies=owner).json()
+    assert (overview["projectCount"], [p["id"] for p in overview["projects"]]) == (1, [listed[0]["id"]])
+    usage = client.get(base + "/usage", cookies=owner).json()
+    assert [p["id"] for p in usage["projects"]] == [listed[0]["id"]]
+    exported = client.post(base + "/export", cookies=owner).json()["projects"]
+    assert [p["filename"].startswith(f"{a['slug']}-storefront-") for p in exported] == [True]
+    b_listed = client.get(f"/api/org/{b['slug']}/projects", cookies=as_role(tenants, "owner", "b")).json()["projects"]
+    assert [p["orgId"] for p in b_listed] == [b["id"]]

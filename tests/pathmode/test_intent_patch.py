@@ -95,9 +95,11 @@ def test_text_fields_non_empty_after_trim(client, tenants, field, clause, value)
 
 
 def test_text_fields_are_trimmed(client, tenants):
-    """PM-INTENT-PATCH-6: "Non-empty after trim if provided." — a padded title is stored trimmed."""
+    """PM-INTENT-PATCH-6, -7: "Non-empty after trim if provided." — a padded title and objective
+    are stored trimmed."""
     intent = new_intent(client, tenants)
-    assert patch(client, tenants, intent["id"], {"title": "  Padded  "}).json()["title"] == "Padded"
+    body = patch(client, tenants, intent["id"], {"title": "  Padded  ", "objective": " Pay in one step\n"}).json()
+    assert (body["title"], body["objective"]) == ("Padded", "Pay in one step")
 
 
 def test_outcomes_are_replaced(client, tenants):

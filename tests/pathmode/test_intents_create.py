@@ -91,6 +91,20 @@ def test_required_text_must_be_non_empty_after_trim(client, tenants, field, clau
     assert stored_intents(tenants) == 0
 
 
+def test_text_is_stored_trimmed(client, tenants):
+    """PM-INTENTS-CREATE-5, -6, PM-SCHEMA-CONFLICT-13: "Non-empty after trim." — the padded title
+    and objective are stored trimmed (docs/behaviour.md "Pathmode — corrections": handlers trim
+    before storing): the 201, GET and the list all show them without the padding."""
+    response = post(client, tenants, valid_body(tenants, title="  Padded  ", objective="\t First value soon \n"))
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert (created["title"], created["objective"]) == ("Padded", "First value soon")
+    shown = client.get(f"/api/v1/intents/{created['id']}", headers=tenants.pm_headers()).json()
+    assert (shown["title"], shown["objective"]) == ("Padded", "First value soon")
+    listed = client.get("/api/v1/intents", headers=tenants.pm_headers()).json()["intents"]
+    assert [intent["title"] for intent in listed] == ["Padded"]
+
+
 @pytest.mark.parametrize("product", ["other-workspace", "random"])
 def test_product_must_be_in_this_workspace(client, tenants, product):
     """PM-INTENTS-CREATE-8: "Must reference a product in this workspace or returns 404." — another

@@ -1,4 +1,4 @@
-"""backlex's part of the conformance suite: tenants, credentials, narrowing and checks.
+"""backlex's plugin: tenants, credentials, narrowing, and the isolation and role checks.
 
 Credentials contract (read from ``spec-server seed``'s output, never from fixed e-mail
 addresses): users labelled with a tenant and a role, ``{"email": ..., "tenant": "a", "role":
@@ -144,6 +144,7 @@ class BacklexPlugin(ApiPlugin):
             return skipped
         projects = {tenant: self._new_project(session, tenant) for tenant in TENANTS}
         target.pins_of(self.name)["projectSlug"] = projects["a"]
+        target.state_of(self.name)["projects"] = projects
         self._isolation(session, schema, projects)
         session.check = "role_authorization"
         missing = set(SEATED) - self.seated(target)
@@ -215,6 +216,12 @@ class BacklexPlugin(ApiPlugin):
                     session.fail(operation.label, f"a {role} (needs {minimum}): "
                                  f"{response.status_code}, expected 403", response)
         unchanged(session, "role checks", "org state changed after calls that were refused", before, reads)
+
+
+    def probe(self, session, schema):
+        from handlers.backlex._conformance._probe import BacklexProbe
+
+        return BacklexProbe(session, schema, self)
 
 
 def _path_parameters(operation, slug: str, project: str) -> dict:

@@ -1,10 +1,12 @@
-"""Pathmode's part of the conformance suite: tenants, credentials, narrowing and checks.
+"""Pathmode's plugin: tenants, credentials, narrowing, and the isolation, role and revocation checks.
 
 Credentials contract (read from ``spec-server seed``'s output, never from fixed e-mail
 addresses): two workspaces labelled ``"tenant": "a"`` and ``"b"`` (else the first two
 workspaces), each with an ``owner`` member and an API key holding ``read`` and ``write``;
 tenant A also with an ``admin``, an ``editor`` and a ``viewer`` member and a key holding only
-``read`` (the role checks skip what is missing). ``PLUGIN.seed`` is such a file.
+``read`` (the role checks skip what is missing); optionally a workspace labelled ``"tenant":
+"quota"`` on the free plan, with an owner and a read/write key, whose plan limits the
+behaviour checks fill to their boundary (skipped without it). ``PLUGIN.seed`` is such a file.
 
 Checks, on the pristine seed, before fuzzing:
 * isolation: tenant B creates an intent; every operation with ``{id}`` is called by tenant A
@@ -25,11 +27,12 @@ from handlers.pathmode._api import ROLE_SCOPES, SESSION_COOKIE
 
 TENANTS = ("a", "b")
 ROLES = ("owner", "admin", "editor", "viewer")
+QUOTA_TENANT = "quota"  # a free-plan workspace the plan-limit checks fill (README plan limits)
 
 
 def _workspace(tenant: str, plan: str, product: dict, rule: dict, roles, keys) -> dict:
     return {
-        "tenant": tenant, "name": f"Conformance {tenant.upper()}", "urlKey": f"conf-{tenant}", "plan": plan,
+        "tenant": tenant, "name": f"Conformance {tenant.capitalize()}", "urlKey": f"conf-{tenant}", "plan": plan,
         "members": [{"email": f"{role}@{tenant}.example", "role": role} for role in roles],
         "products": [product], "constitutionRules": [rule], "apiKeys": keys,
     }
@@ -37,17 +40,25 @@ def _workspace(tenant: str, plan: str, product: dict, rule: dict, roles, keys) -
 
 SEED = {
     "users": [{"email": f"{role}@{tenant}.example"} for tenant in TENANTS for role in ROLES]
-    + [{"email": "outsider@c.example"}],
+    + [{"email": "outsider@c.example"}, {"email": f"owner@{QUOTA_TENANT}.example"}],
     "workspaces": [
         dict(_workspace("a", "team", {"name": "Checkout", "slug": "checkout"},
                         {"category": "privacy", "text": "Never log raw PII.", "enforcement": "required"}, ROLES,
                         [{"name": "rw", "user": "owner@a.example", "scopes": ["read", "write"]},
                          {"name": "read", "user": "viewer@a.example", "scopes": ["read"]},
                          {"name": "revoked", "user": "owner@a.example", "scopes": ["read", "write"]}]),
-             flags={"implementation_context_enabled": True}),
+             flags={"implementation_context_enabled": True},
+             # a second product and rule, so the orders of products and rules can be seen
+             products=[{"name": "Checkout", "slug": "checkout"}, {"name": "Search", "slug": "search"}],
+             constitutionRules=[
+                 {"category": "privacy", "text": "Never log raw PII.", "enforcement": "required"},
+                 {"category": "ux", "text": "Keep forms short.", "enforcement": "advisory"}]),
         _workspace("b", "team", {"name": "Billing", "slug": "billing"},
                    {"category": "security", "text": "B's rule.", "enforcement": "required"}, ROLES,
                    [{"name": "rw", "user": "owner@b.example", "scopes": ["read", "write"]}]),
+        _workspace(QUOTA_TENANT, "free", {"name": "Quota", "slug": "quota"},
+                   {"category": "general", "text": "Quota rule.", "enforcement": "advisory"}, ("owner",),
+                   [{"name": "rw", "user": f"owner@{QUOTA_TENANT}.example", "scopes": ["read", "write"]}]),
     ],
 }
 
@@ -88,6 +99,12 @@ def _narrowing() -> Narrowing:
         "GET /intents": {"$.intents[].problemSeverity", "$.intents[].shippedAt", "$.intents[].verifiedAt"},
     }
     answers = [
+        # docs/behaviour.md "Both APIs": a path whose id holds a line break is not routed
+        # ("Unknown path 404"), even where the operation documents no 404 (GET outcomes: 200,
+        # 401, 500); the stateful phase sends such ids when a link finds no value to follow.
+        # The handler itself never answers "Not found" (an unknown intent is 200 [])
+        ("GET /intents/{id}/outcomes", "status_code_conformance",
+         lambda case, response: response.status_code == 404 and _error_text(response) == "Not found"),
         # docs/behaviour.md "Pathmode — corrections": PATCH intents requires at least one updatable
         # field; {} (or only unknown fields) is 400 "At least one field must be provided to update"
         ("PATCH /intents/{id}", "positive_data_acceptance",
@@ -127,6 +144,11 @@ class PathmodePlugin(ApiPlugin):
         email = next((email for email, held in workspace.get("members", {}).items() if held == role), None)
         user = target.of(self.name).get("users", {}).get(email or "")
         return user["sessionToken"] if user else None
+
+    def has_tenant(self, target, tenant: str) -> bool:
+        if target.state_of(self.name).get("workspaces") is None:
+            target.state_of(self.name)["workspaces"] = _tenant_workspaces(target.of(self.name))
+        return tenant in target.state_of(self.name)["workspaces"]
 
     def auth_for(self, target, tenant: str = "a", *, via: str = "key", role: str = "owner") -> dict:
         """httpx request kwargs authenticating as a caller of ``tenant``."""
@@ -295,6 +317,11 @@ class PathmodePlugin(ApiPlugin):
         after = session.call("GET /workspace", "GET", "/api/v1/workspace", key)
         if after.status_code != 401:
             session.fail("GET /workspace", f"a revoked key still answers {after.status_code}, expected 401", after)
+
+    def probe(self, session, schema):
+        from handlers.pathmode._conformance._probe import PathmodeProbe
+
+        return PathmodeProbe(session, schema, self)
 
     # --- in-process runs ----------------------------------------------------------------
     def inprocess_seed(self) -> dict:

@@ -1,0 +1,1 @@
+"""The mutation run (README "Mutation run"): curated handler bugs against both suites."""
