@@ -16,6 +16,7 @@ from handlers.backlex._projects import find_live, project_view, require
 from handlers.backlex._slugs import slugify
 from handlers.backlex.store import Alarm, Backup, Branch, Deploy, Domain, Project, TenantError
 from spec_server import clock, credentials
+from spec_server.compiled import Prepared
 from spec_server.db import serialize, write_transaction
 from spec_server.errors import Conflict, NotFound, Unprocessable
 
@@ -33,10 +34,13 @@ def _invalid(field: str, message: str) -> Unprocessable:
 
 # --- projects -------------------------------------------------------------------------------
 
+# compiled once (compiled.Prepared): light rows, no model instances, no SQL built per request
+LIVE_PROJECTS_OF = Prepared(lambda org: Project.select().where((Project.org == org) & Project.deleted_at.is_null())
+                            .order_by(Project.created_at.desc(), Project.id.desc()), "org")
+
+
 def get_org_projects(slug):
-    projects = (Project.select().where((Project.org == current_org()) & Project.deleted_at.is_null())
-                .order_by(Project.created_at.desc(), Project.id.desc()))
-    return {"projects": [project_view(p) for p in projects]}, 200
+    return {"projects": [project_view(p) for p in LIVE_PROJECTS_OF.rows(org=current_org().id)]}, 200
 
 
 def post_org_projects(slug, body):
