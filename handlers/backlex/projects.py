@@ -6,6 +6,7 @@ The lifecycle (state machine, jobs) lives in ``_projects``; alarms in ``_alarms`
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import time
@@ -15,7 +16,7 @@ from handlers.backlex._api import current_org
 from handlers.backlex._projects import find_live, project_view, require
 from handlers.backlex._slugs import slugify
 from handlers.backlex.store import Alarm, Backup, Branch, Deploy, Domain, Project, TenantError
-from spec_server import clock, credentials
+from spec_server import clock, credentials, jsonio
 from spec_server.compiled import Prepared
 from spec_server.db import serialize, write_transaction
 from spec_server.errors import Conflict, NotFound, Unprocessable
@@ -40,7 +41,14 @@ LIVE_PROJECTS_OF = Prepared(lambda org: Project.select().where((Project.org == o
 
 
 def get_org_projects(slug):
-    return {"projects": [project_view(p) for p in LIVE_PROJECTS_OF.rows(org=current_org().id)]}, 200
+    return {"projects": [listed_project(raw) for raw in LIVE_PROJECTS_OF.raw_rows(org=current_org().id)]}, 200
+
+
+@functools.lru_cache(maxsize=4096)
+def listed_project(raw: tuple) -> jsonio.Fragment:
+    """One list item, serialized: a pure function of the stored row, kept per worker and keyed
+    by it, as ``_intents.listed_intent`` is (a changed row is a new key: nothing to invalidate)."""
+    return jsonio.fragment(project_view(LIVE_PROJECTS_OF.read(raw)))
 
 
 def post_org_projects(slug, body):
