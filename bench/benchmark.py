@@ -570,6 +570,9 @@ def growth(args, folder: Path, stores: dict[str, str]) -> None:
         finally:
             target.stop()
     print(table(rows, ["store", "operation", "conn", "p50 1k", "p50 100k", "ratio", "req/s 1k", "req/s 100k"]))
+    if rows:
+        worst = max(float(row[5]) for row in rows)
+        print(f"Goal: growth 1k -> 100k within 1.3 x (worst p50 ratio {worst:.2f}): {'yes' if worst <= 1.3 else 'NO'}")
 
 
 @cache
