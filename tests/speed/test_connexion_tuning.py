@@ -45,15 +45,6 @@ def test_parameter_names_become_the_names_connexion_gives():
         assert parameter.sanitized(name) == parameter.sanitized.__wrapped__(name)
 
 
-def test_connexions_routers_are_indexed(app):
-    from connexion.apps import asynchronous
-    from connexion.middleware import routing, swagger_ui
-
-    from spec_server.route_index import IndexedRouter
-
-    assert routing.Router is asynchronous.Router is swagger_ui.Router is IndexedRouter
-
-
 def test_a_handler_gets_the_body_the_validator_parsed_and_no_files(client, tenants):
     from connexion.lifecycle import ConnexionRequest
 
