@@ -331,8 +331,8 @@ def fill(target: Target, created: dict, url: str) -> Fixture:
         slug = org.json()["org"]["slug"]
         for number in range(20):
             made = client.post(f"/api/org/{slug}/projects", json={"name": f"project-{number:02d}"}, cookies=cookies)
-            if made.status_code == 501:
-                insert_projects(url, org.json()["org"]["id"], 20)
+            if made.status_code != 201:  # not built (501), or past the free plan's 2 (409): the rest as rows
+                insert_projects(url, org.json()["org"]["id"], 20 - number)
                 break
         listed = client.get("/api/v1/intents", headers=auth)
         intent_id = listed.json()["intents"][0]["id"]
@@ -496,8 +496,11 @@ def run_targets(args, folder: Path, stores: dict[str, str]) -> tuple[dict, dict]
     port = free_port()
     references = [("ceiling", lambda port: [sys.executable, "-m", "uvicorn", "--factory", "bench.ceiling:create",
                                             "--port", str(port), "--log-level", "warning", "--no-access-log"],
-                   "/api/v1/intents")]
-    if PRISM.exists():
+                   "/api/v1/intents"),
+                  ("floor", lambda port: [sys.executable, "-m", "bench.floor", "--port", str(port)], "/api/v1/intents")]
+    if "prism" not in args.references:
+        pass
+    elif PRISM.exists():
         pathmode_doc, backlex_doc = prism_documents(fixture.bodies, folder)
         references.append(("prism", lambda port: [str(PRISM), "mock", str(pathmode_doc), "-p", str(port),
                                                   "-v", "error"], "/api/v1/intents"))
@@ -505,10 +508,13 @@ def run_targets(args, folder: Path, stores: dict[str, str]) -> tuple[dict, dict]
                                                           "-v", "error"], "/api/orgs"))
     else:
         print(f"Prism is not installed at {PRISM}: run bench/run.sh", file=sys.stderr)
+    floor_env = {**SERVER_ENV, "BENCH_BODIES": str(bodies_file), "DATABASE_URL": f"sqlite:///{folder}/floor.sqlite3",
+                 "JOBS_IN_PROCESS": "0"}
     for name, command, probe in references:
+        if name.partition("-")[0] not in args.references:
+            continue
         port = free_port()
-        target = start(name, command(port), port=port, probe=probe, env={"BENCH_BODIES": str(bodies_file)},
-                       cpus="0", log=folder / f"{name}.log")
+        target = start(name, command(port), port=port, probe=probe, env=floor_env, cpus="0", log=folder / f"{name}.log")
         try:
             for operation, request in requests(fixture).items():
                 backlex_op = operation.startswith(("GET /api/org", "POST /api/org"))
@@ -564,6 +570,9 @@ def growth(args, folder: Path, stores: dict[str, str]) -> None:
         finally:
             target.stop()
     print(table(rows, ["store", "operation", "conn", "p50 1k", "p50 100k", "ratio", "req/s 1k", "req/s 100k"]))
+    if rows:
+        worst = max(float(row[5]) for row in rows)
+        print(f"Goal: growth 1k -> 100k within 1.3 x (worst p50 ratio {worst:.2f}): {'yes' if worst <= 1.3 else 'NO'}")
 
 
 @cache
@@ -628,6 +637,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", default=[], help="operations to measure, e.g. 'GET /api/v1/intents'")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts of our server")
     parser.add_argument("--stores", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--references", nargs="*", default=["ceiling", "floor", "prism"],
+                        help="reference servers to measure (ceiling, floor, prism)")
     args = parser.parse_args(argv)
     ONLY[:] = args.only
     if not shutil.which("wrk"):

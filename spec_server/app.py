@@ -32,6 +32,7 @@ from spec_server import (
     handler_check,
     jsonio,
     migrations,
+    offload,
     responses,
 )
 from spec_server.apis import ApiDefinition
@@ -153,6 +154,7 @@ def create_app(settings: config.Settings | None = None):
     # inside the exception middleware, before routing: a body is bounded before anything reads it
     app.add_middleware(bounds.BodyLimits, position=MiddlewarePosition.BEFORE_SWAGGER)
     app.add_middleware(engine_pool.ReleaseSlots, position=MiddlewarePosition.BEFORE_SWAGGER)
+    app.add_middleware(offload.CountRequests, position=MiddlewarePosition.BEFORE_SWAGGER)  # for offload.alone
     handle = error_handler(apis)
     for kind in (ProblemException, HTTPException, errors.ApiError, Exception, 404, 405):
         app.add_error_handler(kind, handle)

@@ -7,6 +7,15 @@ window), building the text cost several times running it — on ``POST /api/v1/i
 values by position; ``insert`` writes one row of every column with SQL built once per model.
 Rows come back light (``row.title``, ``row.workspace_id``) or as model instances, without
 peewee's per-field construction.
+
+PostgreSQL statements are PREPAREd by hand (``execute_prepared``) rather than left to psycopg
+3's ``prepare_threshold``, measured (``bench/drivers.py``, bench/results/2026-12-01-drivers.txt):
+per query the two cost about the same (the key lookup 47 µs of client CPU and 70 µs of
+PostgreSQL's by hand, 45 and 40 with psycopg 3; the 20-intent list 49 and 77 by hand, 66 and
+80), but psycopg 3 prepares only statements bound server-side, and those cannot hold more
+than one command: it refuses the rate window's lock and admission in one query ("cannot
+insert multiple commands into a prepared statement"), and so BEGIN with the first statement
+and events with the COMMIT. A create would go back from 4 round trips to about 8.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ cost more than the SQL of a list request, and ``loop.run_in_executor`` still pay
 ``concurrent.futures.Future`` chained to an asyncio one (locks, conditions, callbacks): about
 13 µs a trip under load. ``run`` hands the call to the threads on a ``SimpleQueue`` and the
 thread resolves the caller's asyncio future directly: about 2 µs. The caller's context
-variables are copied, as anyio does.
+variables are copied, as anyio does. A request alone in its worker skips the threads
+(``alone``).
 """
 
 from __future__ import annotations
@@ -31,13 +32,69 @@ from spec_server import db
 # marked ``waits_on_the_network`` and streams in anyio's threads, deliveries in the job queue's.
 THREADS = int(os.environ.get("SPEC_SERVER_THREADS", "8"))
 
+# A request alone in its worker gains nothing from a thread: nothing else waits for the
+# loop, and the two hand-offs (the loop wakes a thread, the thread wakes the loop) are most
+# of its latency: at one connection a list took 0.85 ms of CPU with the hops, 0.62 ms
+# without, and answered in 0.67 ms instead of 1.16 (p50; README "Benchmark"). With others in
+# flight, the threads let the loop read, validate and answer them meanwhile, and cost less
+# CPU per request than running each inline (0.41 against 0.49 ms at 32 connections).
+# SPEC_SERVER_INLINE_ALONE=0 always uses the threads.
+INLINE_ALONE = os.environ.get("SPEC_SERVER_INLINE_ALONE", "1") != "0"
+_in_flight = 0  # HTTP requests this worker's app has begun and not finished (``CountRequests``)
+# uvicorn's tasks of the requests it has received and not finished (``watch_requests``): a
+# request whose head has arrived counts before its task first runs, so the first request of
+# a burst does not take the loop from the others
+_received: set | None = None
+_loop_threads: set[int] = set()
+
+
+def watch_requests(tasks: set | None) -> None:
+    """Called by the server's protocol (``slow_clients``) with uvicorn's set of request tasks."""
+    global _received
+    _received = tasks
+
+
+def alone() -> bool:
+    """This request is the only one: the only one the app is serving (0: not within a request at
+    all, as at start-up or in a job), and the only one the server has received."""
+    return INLINE_ALONE and _in_flight == 1 and (_received is None or len(_received) <= 1)
+
+
+def _inline(function, /, *args, **kwargs):
+    # a copy of the context, as in a thread: what the call sets does not outlive it
+    if threading.get_ident() not in _loop_threads:
+        db.keep_connections_in_this_thread()  # the loop's thread keeps its connection too
+        _loop_threads.add(threading.get_ident())
+    return contextvars.copy_context().run(function, *args, **kwargs)
+
+
+class CountRequests:
+    """ASGI middleware counting the HTTP requests in flight, for ``alone``."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        global _in_flight
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        _in_flight += 1
+        try:
+            return await self.app(scope, receive, send)
+        finally:
+            _in_flight -= 1
+
+
 _calls: queue.SimpleQueue = queue.SimpleQueue()
 _started = threading.Lock()
 _threads: list[threading.Thread] = []
 
 
 async def run(function, /, *args, **kwargs):
-    """``function(*args, **kwargs)`` in a worker thread, awaited."""
+    """``function(*args, **kwargs)`` in a worker thread, awaited; on the event loop itself when
+    this request is the only one in flight (``alone``)."""
+    if alone():
+        return _inline(function, *args, **kwargs)
     if not _threads:
         _start_threads()
     loop = asyncio.get_running_loop()

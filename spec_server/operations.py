@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 # one alternative of an operation's security: every (scheme, scopes) of it must hold
@@ -61,6 +62,6 @@ class Operation:
         alternative): no security hook runs, so the handler meets no caller."""
         return not self.security or any(not alternative for alternative in self.security)
 
-    @property
+    @functools.cached_property  # read by every request's security step
     def schemes(self) -> frozenset[str]:
         return frozenset(name for alternative in self.security for name, _scopes in alternative)

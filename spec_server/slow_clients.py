@@ -23,6 +23,7 @@ import logging
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from spec_server import offload
 from spec_server.config import settings
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class BoundedHeadProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
+        offload.watch_requests(self.server_state.tasks)  # the server's, shared by every connection
         self._start_head()
 
     parsed_head = 0  # bytes of the current head's URL and headers, as the parser hands them over

@@ -20,7 +20,7 @@ from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 from starlette.datastructures import MutableHeaders
 
-from spec_server import errors, faults, jsonio
+from spec_server import connexion_tuning, errors, faults, jsonio
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +130,8 @@ def body_validator(schema_error_status: int, required_message: str = "Request bo
                 return _NO_BODY  # unlike a JSON null, which is a body (and rarely a valid one)
             try:
                 value, self._settled = jsonio.request_value(text)
+                # the handler's request reads this instead of parsing the text again
+                scope.setdefault("extensions", {})[connexion_tuning.BODY_KEY] = value
                 return value
             except jsonio.UnreadableJson as exc:  # hostile more often than not: one line, no traceback
                 log.warning("refused a request body to %s: %s", scope.get("path"), exc.msg)

@@ -17,6 +17,7 @@ from handlers.backlex import _jobs, _migrations, _permissions, _seed
 from handlers.backlex.store import MODELS, Member, Org, Session, User
 from spec_server import clock, context, credentials
 from spec_server.apis import ApiDefinition
+from spec_server.compiled import Prepared
 from spec_server.errors import ApiError, Forbidden, NotFound, Unauthorized
 from spec_server.pipeline import security_hook
 
@@ -33,23 +34,31 @@ def envelope(error: ApiError) -> models.ErrorBody:
     return {"error": {"code": error.code, "message": error.message, "details": error.details}}
 
 
+# every request runs the first, every org-scoped one the second: compiled once
+# (compiled.Prepared); peewee building their SQL afresh, four queries, was most of the CPU of
+# GET /api/org/{slug}/projects (bench/results/2026-12-01-profiles/)
+SESSION_AND_USER = Prepared(lambda digest: Session.select(Session, User).join(User)
+                            .where(Session.token_digest == digest), "digest", joined=(User,))
+LIVE_ORG_AND_SEAT = Prepared(
+    lambda slug, user: Org.select(Org, Member)
+    .join(Member, on=(Member.org == Org.id) & (Member.user == user) & (Member.status == "active"))
+    .where((Org.slug == slug) & Org.deleted_at.is_null()), "slug", "user", joined=(Member,))
+
+
 def authorize(operation, request) -> Caller:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise Unauthorized("Sign-in required")
-    session = Session.get_or_none(Session.token_digest == credentials.digest(token))
+    session, user = SESSION_AND_USER.instances(digest=credentials.digest(token)) or (None, None)
     if session is None or session.expires_at <= clock.now_ms():
         raise Unauthorized("Session expired or invalid")
-    user = User.get_by_id(session.user_id)
     return Caller(user_id=user.id, email=user.email)
 
 
 def find_membership(slug: str, user_id: str) -> tuple[Org, Member]:
     """The live org of that slug and the caller's active seat in it, or 404."""
-    org = Org.get_or_none((Org.slug == slug) & Org.deleted_at.is_null())
-    member = org and Member.get_or_none(
-        (Member.org == org) & (Member.user == user_id) & (Member.status == "active"))
-    if not org or not member:
+    org, member = LIVE_ORG_AND_SEAT.instances(slug=slug, user=user_id) or (None, None)
+    if not member:
         raise NotFound("Organization not found")
     return org, member
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from types import SimpleNamespace
 
 from huey import crontab
 
@@ -94,7 +95,8 @@ def find_live(org, project_slug: str) -> Project:
     return project
 
 
-def project_view(project: Project) -> models.Project:
+def project_view(project: Project | SimpleNamespace) -> models.Project:
+    """A stored project, or its light row from a compiled list (the same attributes)."""
     return {
         "id": project.id,
         "orgId": project.org_id,

@@ -72,3 +72,25 @@ def test_the_mean_of_rounds_is_taken_field_by_field():
     mean = CpuUse.mean([CpuUse(1.0, 0.2, 0.1, 0.6, 0.1), CpuUse(0.8, 0.4, 0.1, 0.6, 0.1)])
     assert mean == CpuUse(0.9, 0.30000000000000004, 0.1, 0.6, 0.1)
     assert abs(mean.busy - 1.3) < 1e-9
+
+
+def test_the_report_splits_a_request_into_ceiling_connexion_and_ours_and_judges_the_goals(capsys):
+    from bench.benchmark import Measure
+    from bench.report import floor_breakdown, goals
+
+    def measured(rps, p99, server_cpu):
+        return Measure(rps, 1.0, p99, 0, CpuUse(server=server_cpu, postgresql=0.0, wrk=0.05, idle=0.0, other=0.0))
+
+    operation = "GET /api/v1/intents"
+    results = {("ceiling", operation, 32): measured(20_000, 3, 1.0),  # 0.05 ms a request
+               ("floor", operation, 32): measured(4_000, 10, 1.0),  # 0.25 ms
+               ("prism", operation, 32): measured(2_000, 50, 1.0),
+               ("ours sqlite 1w", operation, 32): measured(3_200, 20, 1.0),  # 0.3125 ms
+               ("ours sqlite 2w", operation, 32): measured(5_000, 20, 2.0)}
+    floor_breakdown(results, {"ours": ["ours sqlite 1w", "ours sqlite 2w"]}, [32])
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith(operation))
+    assert row.split()[-7:] == ["0.050", "0.250", "0.312", "0.200", "0.062", "4000", "3200"]
+    judged = {text.split(" (")[0]: met for text, met in goals(results, [32])}
+    assert judged == {"sqlite 1w GET /api/v1/intents c=32 >= 1.5 x Prism": "yes",
+                      "sqlite 1w GET /api/v1/intents p99 @32 <= Prism's": "yes",
+                      "sqlite 2w GET /api/v1/intents >= 1.8 x 1w": "NO"}

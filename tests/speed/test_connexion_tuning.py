@@ -43,3 +43,30 @@ def test_parameter_names_become_the_names_connexion_gives():
     for name in ("workspace_id", "workspaceId", "id", "type", "X-Request-Id", "page[size]", "3d", "class", ""):
         assert parameter.pythonic(name) == parameter.pythonic.__wrapped__(name)
         assert parameter.sanitized(name) == parameter.sanitized.__wrapped__(name)
+
+
+def test_a_handler_gets_the_body_the_validator_parsed_and_no_files(client, tenants):
+    from connexion.lifecycle import ConnexionRequest
+
+    seen = {}
+    read_json, read_files = ConnexionRequest.json, ConnexionRequest.files
+
+    async def json_spy(self):
+        seen["parsed"] = self.scope["extensions"].get(connexion_tuning.BODY_KEY)
+        seen["body"] = await read_json(self)
+        return seen["body"]
+
+    async def files_spy(self):
+        seen["files"] = await read_files(self)
+        return seen["files"]
+
+    ConnexionRequest.json, ConnexionRequest.files = json_spy, files_spy
+    body = {"title": "Faster checkout", "objective": "Cut steps", "productId": tenants.pm_product_id(),
+            "outcomes": ["Fewer steps"], "healthMetrics": [], "constraints": []}
+    try:
+        response = client.post("/api/v1/intents", json=body, headers=tenants.pm_headers())
+    finally:
+        ConnexionRequest.json, ConnexionRequest.files = read_json, read_files
+    assert response.status_code == 201, response.text
+    assert seen["body"] is seen["parsed"] and seen["body"]["title"] == "Faster checkout"
+    assert dict(seen["files"]) == {}

@@ -80,3 +80,48 @@ def test_the_webhook_test_delivery_is_marked_and_ordinary_handlers_are_not():
 
     assert offload.runner_for(integrations.post_org_webhook_test) is offload.run_apart
     assert offload.runner_for(intents.get_intents) is offload.run
+
+
+def counted_app(work):
+    """An ASGI app behind ``CountRequests`` whose request runs ``work`` through ``offload.run``."""
+
+    async def app(scope, receive, send):
+        scope["answer"] = await offload.run(work)
+
+    return offload.CountRequests(app)
+
+
+def test_a_request_alone_in_flight_runs_on_the_loop_and_its_context_stays_its_own():
+    def where():
+        request_name.set("changed inside")
+        return threading.current_thread().name
+
+    async def one_request():
+        scope = {"type": "http"}
+        request_name.set("req-1")
+        await counted_app(where)(scope, None, None)
+        return scope["answer"], request_name.get()
+
+    thread_name, after = asyncio.run(one_request())
+    assert thread_name == threading.current_thread().name and after == "req-1"
+
+
+def test_requests_in_flight_together_run_in_the_threads():
+    started = threading.Barrier(2, timeout=5)  # both must run at once: on the loop, the first would block
+
+    def where():
+        started.wait()
+        return threading.current_thread().name
+
+    async def two_requests():
+        scopes = [{"type": "http"}, {"type": "http"}]
+        # as uvicorn does: both received (their tasks in the server's set) before either runs
+        tasks = {asyncio.ensure_future(counted_app(where)(scope, None, None)) for scope in scopes}
+        offload.watch_requests(tasks)
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            offload.watch_requests(None)
+        return [scope["answer"] for scope in scopes]
+
+    assert all(name.startswith("spec-server-") for name in asyncio.run(two_requests()))

@@ -60,7 +60,7 @@ class BacklexProbe(Probe):
         found = next((m["id"] for m in self.members(slug) if m.get("email") == email), None)
         if found is None:
             self.stop(f"{email} is not listed among the members of {slug}")
-        return found
+        return str(found)
 
     def new_project(self, slug: str, name: str | None = None, auth: dict | None = None) -> dict:
         """A project, once its provisioning job has settled (active, or failed)."""

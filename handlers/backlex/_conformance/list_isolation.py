@@ -38,7 +38,7 @@ def _org_b_data(probe) -> dict[str, str]:
     made["B's delivery id"] = str(probe.json(tested).get("deliveryId") or "")
     shown = probe.json(probe.call("GET", f"{base}/projects/{project}", auth)).get("project", {})
     orgs = probe.json(probe.call("GET", f"{API}/orgs", auth)).get("orgs", [])
-    org = next((o for o in orgs if o.get("slug") == slug), {})
+    org: dict = next((o for o in orgs if o.get("slug") == slug), {})
     return {**made, "B's marker": marker, "B's org id": org.get("id", ""), "B's org slug": slug,
             "B's org name": org.get("name", ""), "B's project id": shown.get("id", ""), "B's project slug": project,
             "B's owner's email": probe.user("b")["email"]}

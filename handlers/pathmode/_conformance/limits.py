@@ -23,7 +23,7 @@ LARGEST_QUOTA_CHECKED = 200  # more creates than this per run is too slow for a 
 
 # README "Pathmode rate limits and plan limits" (None = unlimited); tests/test_documented_limits.py
 # compares this copy with the README's table
-DOCUMENTED_PLAN_LIMITS = {
+DOCUMENTED_PLAN_LIMITS: dict[str, dict[str, int | None]] = {
     "free": {"intents": 25, "evidence_items": 100, "api_keys": 2},
     "pro": {"intents": 500, "evidence_items": 5000, "api_keys": 10},
     "team": {"intents": None, "evidence_items": None, "api_keys": 50},

@@ -23,7 +23,7 @@ def _tenant_b_data(probe) -> dict[str, str]:
     probe.call("POST", f"{base}/outcomes", probe.cookie("b"),
                {"outcomeIndex": 0, "outcomeText": f"B outcome {marker}", "actualValue": "1"})
     share = probe.json(probe.call("POST", f"{base}/share", probe.auth("b")))
-    rule = next(iter(probe.json(probe.call("GET", f"{API}/workspace/constitution", probe.auth("b")))
+    rule: dict = next(iter(probe.json(probe.call("GET", f"{API}/workspace/constitution", probe.auth("b")))
                      .get("rules", [])), {})
     return {"B's workspace id": probe.workspace_id("b"), "B's intent id": intent["id"],
             "B's evidence id": evidence["id"], "B's product id": probe.product("b"), "B's marker": marker,
@@ -34,7 +34,7 @@ def _tenant_b_data(probe) -> dict[str, str]:
 def _variants(operation, secrets: dict[str, str]) -> list[dict]:
     """The query strings worth asking for: none, each enum value, and B's own ids and marker
     in the parameters that filter by them (a filter that forgets the tenant shows B's rows)."""
-    variants = [{}]
+    variants: list[dict] = [{}]
     for parameter in operation.definition.raw.get("parameters", []):
         name, schema = parameter.get("name"), parameter.get("schema", {})
         if parameter.get("in") != "query" or name in NOT_FILTERS:
