@@ -166,6 +166,18 @@ def test_capped_length_keeps_newest(client, tenants, monkeypatch):
     assert body["count"] == 3
 
 
+def test_the_cap_is_the_documented_200(client, tenants):
+    """PM-FINDINGS-CREATE-16: "capped length" — docs/behaviour.md: only the newest 200 findings
+    are shown; the 201st written pushes the oldest out of the list."""
+    intent = new_intent(client, tenants)
+    documented_cap = 200  # docs/behaviour.md "findings"
+    ids = [record(client, tenants, intent["id"], finding=f"f{n}")["finding"]["id"]
+           for n in range(documented_cap + 1)]
+    body = listed(client, tenants, intent["id"])
+    assert len(body["findings"]) == body["count"] == documented_cap
+    assert [f["id"] for f in body["findings"]] == ids[1:]
+
+
 def test_prompt_presents_open_findings_as_possibly_stale(client, tenants):
     """PM-FINDINGS-CREATE-17: "the next agent that pulls this intent reads open findings as 'the spec
     may be stale here'" — once reconciled, the finding is no longer presented as open."""

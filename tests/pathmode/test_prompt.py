@@ -128,6 +128,16 @@ def test_execute_requires_readiness(client, tenants, fields):
     assert prompt(client, tenants, ready(client, tenants)["id"], mode="execute").status_code == 200
 
 
+def test_one_word_objective_is_not_ready(client, tenants):
+    """PM-PROMPT-11: "meaningful ... objective" — docs/behaviour.md "readiness": the objective
+    needs at least 2 words; one word is a blocker, two are enough."""
+    one_word = new_intent(client, tenants, objective="Checkout")
+    body = assert_json_error(prompt(client, tenants, one_word["id"], mode="execute"), 422)
+    assert "Objective is missing or a placeholder." in body["readiness"]["blockers"]
+    two_words = ready(client, tenants, objective="Checkout faster")
+    assert prompt(client, tenants, two_words["id"], mode="execute").status_code == 200
+
+
 def test_draft_mode_allows_unready(client, tenants):
     """PM-PROMPT-12: "draft|execute" """
     stub = new_intent(client, tenants, **STUB)
