@@ -147,7 +147,7 @@ def check_the_last_owner_is_kept(probe):
 
 
 def check_names_unique_where_documented(probe):
-    """docs/behaviour.md "backlex — Projects" (Create, Domains, Branches, Alarms): a live project's slug, a hostname across all orgs, a branch per project, an alarm per metric: 409."""
+    """docs/behaviour.md "backlex — Projects" (Create, Domains, Who holds a hostname, Branches, Alarms): a live project's slug, a hostname per org (another org's pending claim blocks nobody: 201), a branch per project, an alarm per metric: 409."""
     slug = probe.new_org()["slug"]
     name = f"Unique {probe.marker()}"
     project = probe.new_project(slug, name)
@@ -160,9 +160,13 @@ def check_names_unique_where_documented(probe):
         probe.require(probe.call("POST", path, probe.auth(), body), 201, f"create {path.rsplit('/', 1)[-1]}")
         probe.expect_status(probe.call("POST", path, probe.auth(), body), 409, f"the same {path.rsplit('/', 1)[-1]} again")
     probe.require(probe.call("POST", f"{base}/domains", probe.auth(), {"hostname": host}), 201, "add a domain")
+    sibling = probe.new_project(slug, f"Sibling {probe.marker()}")
+    probe.expect_status(probe.call("POST", f"{API}/org/{slug}/projects/{sibling['slug']}/domains", probe.auth(),
+                                   {"hostname": host.upper()}), 409, "the org claims the same hostname again")
+    # "Who holds a hostname": a pending claim blocks nobody, and nothing tells org B of org A's
     other = f"{API}/org/{probe.org('b')}/projects/{probe.project('b')}/domains"
-    probe.expect_status(probe.call("POST", other, probe.auth("b"), {"hostname": host.upper()}), 409,
-                        "another org adds the same hostname")
+    probe.expect_status(probe.call("POST", other, probe.auth("b"), {"hostname": host.upper()}), 201,
+                        "another org claims a hostname only claimed (not verified) elsewhere")
     probe.require(probe.call("DELETE", base, probe.auth()), 200, "delete the project")
     again = probe.call("POST", f"{API}/org/{slug}/projects", probe.auth(), {"name": name})
     probe.expect_status(again, 201, "a deleted project frees its slug")
