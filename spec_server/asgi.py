@@ -9,13 +9,14 @@ def create():
     from spec_server import apis, checkpoints, config, db
     from spec_server.app import create_app
 
+    # first: a thread started before it (the checkpointer, the job consumers) has its own arena
+    return_large_blocks_to_the_system()
     app = create_app()
     checkpoints.start(db.sqlite_file(db.database.obj))  # WAL checkpoints off the writers' path
     for api in apis.discover(config.settings().apis):
         if api.on_serve is not None:
             api.on_serve()  # e.g. backlex's job consumer
     settle_garbage_collector()
-    return_large_blocks_to_the_system()
     return app
 
 
