@@ -52,6 +52,14 @@ class Session:
         response.curl = _curl(method, self.base + path + _query(kwargs), kwargs)
         return response
 
+    def expect_each(self, operation, path: str, body, callers: dict[str, dict], status: int, why: str) -> None:
+        """Call the operation as each caller (name -> auth); any answer but ``status`` fails,
+        titled "<caller> <why>: <got>, expected <status>"."""
+        for who, auth in callers.items():
+            response = self.call(operation.label, operation.method.upper(), path, auth, body)
+            if response.status_code != status:
+                self.fail(operation.label, f"{who} {why}: {response.status_code}, expected {status}", response)
+
     def fail(self, label: str, title: str, response) -> None:
         if response is not None and response.status_code == 501 and self.allow_501:
             return

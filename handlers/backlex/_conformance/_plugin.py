@@ -190,11 +190,7 @@ class BacklexPlugin(ApiPlugin):
             if "{slug}" not in operation.path:
                 continue
             path, body = request_for(operation, _path_parameters(operation, self.orgs(target)["b"], projects["b"]))
-            for who, auth in callers.items():
-                response = session.call(operation.label, operation.method.upper(), path, auth, body)
-                if response.status_code != 404:
-                    session.fail(operation.label, f"{who} called it on tenant B's org: "
-                                 f"{response.status_code}, expected 404", response)
+            session.expect_each(operation, path, body, callers, 404, "called it on tenant B's org")
         unchanged(session, "tenant B", "tenant B's org changed after other tenants' calls", before, reads)
 
     def _roles(self, session: Session, schema, projects: dict) -> None:

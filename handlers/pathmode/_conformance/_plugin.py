@@ -270,11 +270,7 @@ class PathmodePlugin(ApiPlugin):
             for role, token in sessions.items():
                 if token and scope not in ROLE_SCOPES[role]:
                     callers[f"{role} session"] = self.auth_for(target, "a", via="session", role=role)
-            for who, auth in callers.items():
-                response = session.call(operation.label, operation.method.upper(), path, auth, body)
-                if response.status_code != 403:
-                    session.fail(operation.label, f"{who} lacks the '{scope}' scope: "
-                                 f"{response.status_code}, expected 403", response)
+            session.expect_each(operation, path, body, callers, 403, f"lacks the '{scope}' scope")
         unchanged(session, "role checks", "workspace state changed after calls that were refused", before, reads)
         return skipped
 
