@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -462,6 +462,7 @@ def run_targets(args, folder: Path, stores: dict[str, str]) -> tuple[dict, dict]
     rss: dict[str, list[float]] = {}
     fixture = None
     ours = []
+    statements: dict[str, dict] = {}  # store -> operation -> its statements' cost (bench.budget)
     for store, url in stores.items():
         created = prepare_database(url, folder / store)
         postgresql = (lambda url=url: postgres_pids(url)) if store == "postgresql" else NO_DATABASE_PROCESSES
@@ -488,6 +489,7 @@ def run_targets(args, folder: Path, stores: dict[str, str]) -> tuple[dict, dict]
         finally:
             for target in targets:
                 target.stop()
+        statements[store] = statement_costs(url, store_fixture, folder / store)
         if store == "postgresql":
             pin_postgres(url, None)  # the growth table measures it as before: on every CPU
     # the references answer with the bodies our server answered
@@ -528,7 +530,20 @@ def run_targets(args, folder: Path, stores: dict[str, str]) -> tuple[dict, dict]
             rss[name] = target.peak_rss()
         finally:
             target.stop()
-    return results, {"rss": rss, "ours": ours, "fixture": fixture}
+    return results, {"rss": rss, "ours": ours, "fixture": fixture, "statements": statements}
+
+
+def statement_costs(url: str, fixture: Fixture, folder: Path) -> dict:
+    """Each operation's SQL statements replayed on a bare driver (``bench.budget``), in a
+    subprocess: this process binds no database."""
+    requests_file = folder / "requests.json"
+    requests_file.write_text(json.dumps({op: asdict(request) for op, request in requests(fixture).items()}))
+    output = subprocess.run([sys.executable, "-m", "bench.budget", "--database", url, "--requests", str(requests_file),
+                             "--env", json.dumps(SERVER_ENV)], cwd=ROOT, capture_output=True, text=True)
+    if output.returncode:
+        print(f"bench.budget failed:\n{output.stderr[-2000:]}", file=sys.stderr)
+        return {}
+    return json.loads(output.stdout.strip().splitlines()[-1])
 
 
 def start_ours(name: str, url: str, workers: int, log: Path) -> Target:

@@ -2,7 +2,7 @@
 
 Starts one worker on SQLite (pinned to CPU 0), fills it as the benchmark does, then for each
 operation and connection count runs wrk (CPU 1) and records ``py-spy record --gil`` for a
-fixed time: an SVG flame graph and the collapsed stacks per operation, and a summary of the
+fixed time: an SVG flame graph and the collapsed stacks (gzipped) per operation, and a summary of the
 share of samples in each layer (each sample counted once, in the innermost layer on its stack). Samples are the thread holding the GIL, so the shares are of Python's time,
 whatever else the machine runs.
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime
+import gzip
 import shutil
 import subprocess
 import sys
@@ -93,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                 load.join()
                 lines += [f"\n{operation} at {connections} connection(s) ({name}.svg):",
                           *summary(args.out / f"{name}.txt")]
+                raw = args.out / f"{name}.txt"  # the collapsed stacks, kept small: {name}.txt.gz
+                raw.with_suffix(".txt.gz").write_bytes(gzip.compress(raw.read_bytes()))
+                raw.unlink()
     finally:
         target.stop()
     (args.out / "summary.txt").write_text("\n".join(lines) + "\n")

@@ -83,6 +83,7 @@ def report(results: dict, extra: dict, connections: list[int]) -> None:
     print(f"(CPU bound: {CPUS} CPUs ÷ what one worker's requests kept busy, server + postgres + wrk, at most 2)")
 
     floor_breakdown(results, extra, connections)
+    store_bounds(results, extra, connections)
     print("\n== Goals")
     print(table(goals(results, connections), ["goal", "met"]))
 
@@ -111,6 +112,47 @@ def floor_breakdown(results: dict, extra: dict, connections: list[int]) -> None:
                        "floor req/s", "ours req/s"]))
     print("(connexion: floor − ceiling, routing, security and validation middleware, parameters, response; "
           "ours − floor: our security step, thread hops, handler and store)")
+
+
+GOAL_TIMES = {"sqlite": lambda c: 1.5 if c >= 32 else 1.2, "postgresql": lambda c: 1.0}  # x Prism
+
+
+def store_bounds(results: dict, extra: dict, connections: list[int]) -> None:
+    """For each throughput goal: the most any handler could reach inside connexion, the
+    connexion floor plus the request's own SQL statements replayed on a bare driver
+    (``bench.budget``; a write's commit left out). At one connection a request waits for both
+    (wall time); at 32 the one worker's CPU pays both (the floor's server CPU, the statements'
+    client CPU; PostgreSQL's own work is on the other CPU). A goal above that bound cannot be
+    met by any handler; below it, what is left is the time for all of our Python."""
+    statements = extra.get("statements") or {}
+    rows = []
+    for operation in OPERATIONS:
+        for c in connections:
+            prism, floor = results.get(("prism", operation, c)), results.get(("floor", operation, c))
+            for store, costs in statements.items():
+                cost = costs.get(operation)
+                ours = results.get((f"ours {store} 1w", operation, c))
+                if not (prism and floor and cost and ours):
+                    continue
+                goal = GOAL_TIMES[store](c) * prism.rps
+                if c == 1 or floor.cpu is None:
+                    floor_us, sql_us = 1e6 / floor.rps, cost["wall_us"]
+                else:
+                    floor_us, sql_us = floor.cpu_ms_per_request("server") * 1000, cost["cpu_us"]
+                bound = 1e6 / (floor_us + sql_us)
+                left = 1e6 / goal - floor_us - sql_us
+                verdict = ("cannot be met inside connexion" if bound < goal
+                           else f"{left:.0f} us left for all our Python")
+                rows.append([operation, c, store, f"{goal:.0f}", f"{floor_us:.0f}",
+                             f"{sql_us:.0f} ({cost['round_trips']}{', no commit' if cost['rolled_back'] else ''})",
+                             f"{bound:.0f}", f"{ours.rps:.0f}", verdict])
+    if not rows:
+        return
+    print("\n== The most a handler could reach: connexion floor + the request's SQL on a bare driver")
+    print(table(rows, ["operation", "conn", "store", "goal req/s", "floor us", "SQL us (statements)",
+                       "bound req/s", "ours req/s", "verdict"]))
+    print("(SQL: the statements our server sent, replayed by bench.budget; wall time at 1 connection, "
+          "CPU at 32; a write replayed without its commit)")
 
 
 def fmt(value: float | None) -> str:
