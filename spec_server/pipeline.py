@@ -170,7 +170,8 @@ def security_hook(api: ApiDefinition):
         # a query parameter the credential makes irrelevant (Pathmode's workspace_id beside a
         # key) is never read, so it cannot spoil the request; one the step read is checked there
         ignored = getattr(caller, "ignored_parameters", ())
-        refuse_nul(api, [value for name, value in request.query_params.items() if name not in ignored])
+        if request.scope.get("query_string"):  # no query string, no query parameters to parse
+            refuse_nul(api, [value for name, value in request.query_params.items() if name not in ignored])
         # scopes are the API's step to check (it raised if they fail); an OAuth2 scheme's
         # connexion handler then compares them again, and finds them granted
         return {"sub": None, "caller": caller, "scope": list(required_scopes or ())}
