@@ -120,7 +120,7 @@ GOAL_TIMES = {"sqlite": lambda c: 1.5 if c >= 32 else 1.2, "postgresql": lambda 
 def store_bounds(results: dict, extra: dict, connections: list[int]) -> None:
     """For each throughput goal: the most any handler could reach inside connexion, the
     connexion floor plus the request's own SQL statements replayed on a bare driver
-    (``bench.budget``; a write's commit left out). At one connection a request waits for both
+    (``bench.budget``; a write with its commit). At one connection a request waits for both
     (wall time); at 32 the one worker's CPU pays both (the floor's server CPU, the statements'
     client CPU; PostgreSQL's own work is on the other CPU). A goal above that bound cannot be
     met by any handler; below it, what is left is the time for all of our Python."""
@@ -144,15 +144,15 @@ def store_bounds(results: dict, extra: dict, connections: list[int]) -> None:
                 verdict = ("cannot be met inside connexion" if bound < goal
                            else f"{left:.0f} us left for all our Python")
                 rows.append([operation, c, store, f"{goal:.0f}", f"{floor_us:.0f}",
-                             f"{sql_us:.0f} ({cost['round_trips']}{', no commit' if cost['rolled_back'] else ''})",
+                             f"{sql_us:.0f} ({cost['round_trips']}{', commit' if cost['committed'] else ''})",
                              f"{bound:.0f}", f"{ours.rps:.0f}", verdict])
     if not rows:
         return
     print("\n== The most a handler could reach: connexion floor + the request's SQL on a bare driver")
     print(table(rows, ["operation", "conn", "store", "goal req/s", "floor us", "SQL us (statements)",
                        "bound req/s", "ours req/s", "verdict"]))
-    print("(SQL: the statements our server sent, replayed by bench.budget; wall time at 1 connection, "
-          "CPU at 32; a write replayed without its commit)")
+    print("(SQL: the statements our server sent, replayed by bench.budget (a write in one transaction, "
+          "committed); wall time at 1 connection, CPU at 32)")
 
 
 def fmt(value: float | None) -> str:

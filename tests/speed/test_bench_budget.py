@@ -1,5 +1,5 @@
 """The benchmark's store bound (bench.budget): a request's statements replayed as the server
-sent them, its writes with other ids inside one rolled-back transaction, and the verdict the
+sent them, its writes with fresh ids in one committed transaction, and the verdict the
 report draws from them."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def test_postgres_round_trips_keep_their_statements_and_lose_the_transaction_con
     plan, writes = budget.replay_plan(statements, PREPARES, together=True)
     assert writes
     assert [sql for sql, _ in plan] == ['BEGIN; SELECT "a" FROM "key" WHERE "digest" = %s',
-                                        "EXECUTE ins (%s, %s, %s, %s, %s, %s)", "EXECUTE other (%s); ROLLBACK"]
+                                        "EXECUTE ins (%s, %s, %s, %s, %s, %s)", "EXECUTE other (%s); COMMIT"]
     inserted = plan[1][1]
     assert inserted[0] not in ("i1", "i2") and inserted[3] not in ("i1", "i2", inserted[0])  # both rows' ids
     assert inserted[1:3] == ("o", "x") and inserted[4:] == ("o", "y")  # the other columns as recorded
@@ -34,7 +34,7 @@ def test_a_read_replays_as_recorded():
     assert budget.replay_plan(statements, [], together=False) == (statements, False)
 
 
-def test_a_sqlite_write_replays_in_a_rolled_back_transaction_without_conflict(tmp_path):
+def test_a_sqlite_write_replays_committed_under_new_ids(tmp_path):
     path = tmp_path / "t.sqlite3"
     with contextlib.closing(sqlite3.connect(path)) as connection:
         connection.execute('CREATE TABLE "item" ("id" TEXT PRIMARY KEY, "owner" TEXT)')
@@ -42,9 +42,11 @@ def test_a_sqlite_write_replays_in_a_rolled_back_transaction_without_conflict(tm
         connection.commit()
     recorded = [('INSERT INTO "item" ("id", "owner") VALUES (?, ?)', ("i1", "o"))]
     costs = budget.replay(f"sqlite:///{path}", recorded, [], 0.05)
-    assert costs["rolled_back"] and costs["round_trips"] == 1 and costs["requests"] >= 100
+    assert costs["committed"] and costs["round_trips"] == 1 and costs["requests"] >= 100
     with contextlib.closing(sqlite3.connect(path)) as connection:
-        assert connection.execute("SELECT id FROM item").fetchall() == [("i1",)]  # nothing stayed
+        rows = connection.execute("SELECT id, owner FROM item").fetchall()
+    assert len(rows) == 1 + 50 + costs["requests"] and len({id_ for id_, _ in rows}) == len(rows)  # each its own id
+    assert {owner for _, owner in rows} == {"o"}
 
 
 def bounds_printed(floor_rps: float, sql_us: float, prism_rps: float) -> str:
@@ -52,7 +54,7 @@ def bounds_printed(floor_rps: float, sql_us: float, prism_rps: float) -> str:
                ("floor", "GET /api/v1/intents", 1): Measure(floor_rps, 0, 0, 0),
                ("ours sqlite 1w", "GET /api/v1/intents", 1): Measure(1000, 0, 0, 0)}
     extra = {"statements": {"sqlite": {"GET /api/v1/intents": {"wall_us": sql_us, "cpu_us": sql_us,
-                                                              "round_trips": 2, "rolled_back": False}}}}
+                                                              "round_trips": 2, "committed": False}}}}
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         store_bounds(results, extra, [1])
