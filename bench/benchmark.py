@@ -489,6 +489,8 @@ def run_targets(args, folder: Path, stores: dict[str, str]) -> tuple[dict, dict]
         finally:
             for target in targets:
                 target.stop()
+        if store == "postgresql":  # placed as for the one-worker runs: the replay on CPU 0, PostgreSQL on 1
+            pin_postgres(url, "1")
         statements[store] = statement_costs(url, store_fixture, folder / store)
         if store == "postgresql":
             pin_postgres(url, None)  # the growth table measures it as before: on every CPU
@@ -535,11 +537,14 @@ def run_targets(args, folder: Path, stores: dict[str, str]) -> tuple[dict, dict]
 
 def statement_costs(url: str, fixture: Fixture, folder: Path) -> dict:
     """Each operation's SQL statements replayed on a bare driver (``bench.budget``), in a
-    subprocess: this process binds no database."""
+    subprocess (this process binds no database) pinned where a one-worker server runs."""
     requests_file = folder / "requests.json"
     requests_file.write_text(json.dumps({op: asdict(request) for op, request in requests(fixture).items()}))
-    output = subprocess.run([sys.executable, "-m", "bench.budget", "--database", url, "--requests", str(requests_file),
-                             "--env", json.dumps(SERVER_ENV)], cwd=ROOT, capture_output=True, text=True)
+    command = [sys.executable, "-m", "bench.budget", "--database", url, "--requests", str(requests_file),
+               "--env", json.dumps(SERVER_ENV)]
+    if shutil.which("taskset"):  # on CPU 0, where a one-worker server runs
+        command = ["taskset", "-c", "0", *command]
+    output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     if output.returncode:
         print(f"bench.budget failed:\n{output.stderr[-2000:]}", file=sys.stderr)
         return {}
