@@ -26,6 +26,30 @@ CLEARED_ENV = ("DATABASE_URL", "RATE_LIMITS", "PLAN_LIMITS", "SPEC_SERVER_APIS",
                "SPEC_SERVER_FAULTS", "CONFORMANCE_PROFILE", "PUBLIC_BASE_URL")
 
 
+def copy_of(names: tuple[str, ...], root: Path, *ignored: str) -> Path:
+    """``names`` (folders and files of this checkout) copied under ``root``, without compiled
+    files, build metadata and the ``ignored`` patterns (also the regeneration workflow's copy,
+    ``tests/workflow/project.py``)."""
+    root.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", *ignored)
+    for name in names:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=ignore)
+        else:
+            shutil.copy2(source, root / name)
+    return root
+
+
+def environment_in(root: Path, cleared: tuple[str, ...], **settings: str) -> dict[str, str]:
+    """This process's environment for a command run in the copy at ``root``: the ``cleared``
+    settings dropped, the copy's packages first on the path (never this checkout's)."""
+    env = {k: v for k, v in os.environ.items() if k not in cleared}
+    # (no PYTHONPYCACHEPREFIX: it would also hide site-packages' compiled modules)
+    env.update(PYTHONPATH=str(root), PYTHONUNBUFFERED="1", **settings)
+    return env
+
+
 class StaleMutant(Exception):
     """The mutant's text is not in its file exactly once: the code moved on, edit the mutant."""
 
@@ -44,16 +68,7 @@ class ProjectCopy:
 
     @classmethod
     def make(cls, where: Path) -> ProjectCopy:
-        root = where / "project"
-        root.mkdir(parents=True)
-        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "*.sqlite3*")
-        for name in COPIED:
-            source = REPO / name
-            if source.is_dir():
-                shutil.copytree(source, root / name, ignore=ignore)
-            else:
-                shutil.copy2(source, root / name)
-        return cls(root)
+        return cls(copy_of(COPIED, where / "project", "*.sqlite3*"))
 
     def apply(self, file: str, old: str, new: str) -> Callable[[], None]:
         """Edit the copy's file; returns what puts it back (StaleMutant, and no edit, when
@@ -66,9 +81,7 @@ class ProjectCopy:
         return lambda: path.write_text(original)
 
     def environment(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in CLEARED_ENV}
-        env.update(PYTHONPATH=str(self.root), PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
-        return env
+        return environment_in(self.root, CLEARED_ENV, PYTHONDONTWRITEBYTECODE="1")
 
     def run(self, *args: str, timeout: float) -> Outcome:
         """``python ARGS`` in the copy; a run that exits non-zero (or outlives ``timeout``) kills."""

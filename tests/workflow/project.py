@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from mutation.project_copy import copy_of, environment_in
 
 REPO = Path(__file__).resolve().parents[2]
 COPIED = ("specs", "codegen", "generated", "handlers", "spec_server", "conformance", "pyproject.toml")
@@ -69,15 +69,7 @@ class Project:
 
     @classmethod
     def copy_of_repo(cls, where: Path) -> Project:
-        root = where / "project"
-        root.mkdir(parents=True)
-        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-        for name in COPIED:
-            source = REPO / name
-            if source.is_dir():
-                shutil.copytree(source, root / name, ignore=ignore)
-            else:
-                shutil.copy2(source, root / name)
+        root = copy_of(COPIED, where / "project")
         (where / "scratch").mkdir()
         project = cls(root, where / "scratch")
         project.git("init", "-q")
@@ -122,10 +114,7 @@ class Project:
     # ---- commands
 
     def environment(self, **settings: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in CLEARED_ENV}
-        # (no PYTHONPYCACHEPREFIX: it would also hide site-packages' compiled modules)
-        env.update(PYTHONPATH=str(self.root), PYTHONUNBUFFERED="1", **settings)
-        return env
+        return environment_in(self.root, CLEARED_ENV, **settings)
 
     def command(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "spec_server.cli", *args]
