@@ -4,7 +4,7 @@ Our server answers each benchmarked request with a handful of SQL statements (th
 lookup, the rate window, the handler's reads or writes). This records them as the server
 sends them (connexion's ASGI app in this process, peewee's statement log, the third request
 of each operation so that caches are warm), then replays exactly those statements, with
-their parameters, on a bare driver connection (``sqlite3`` with our pragmas, or psycopg2)
+their parameters, on a bare driver connection (``sqlite3`` or psycopg2, opened as the server opens one)
 many times over: no connexion, no peewee, no Python of ours between them. A request that
 writes replays as one transaction that commits, each time inserting its rows under other
 ids (the recorded rows are in the table already), and every later use of such an id follows.
@@ -26,11 +26,9 @@ import json
 import logging
 import os
 import re
-import sqlite3
 import time
 import uuid
 from typing import NamedTuple
-from urllib.parse import unquote, urlparse
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 INSERT_COLUMNS = re.compile(r'INSERT INTO "[^"]+" \(([^)]*)\)')
@@ -78,22 +76,15 @@ def capture(url: str, requests: dict, env: dict) -> tuple[dict[str, list], list]
     return found, log.prepares
 
 
-def sqlite_connection(url: str) -> sqlite3.Connection:
-    connection = sqlite3.connect(unquote(url[len("sqlite:///"):]), isolation_level=None)
-    # the server's pragmas (spec_server.db.make_database)
-    for pragma in ("journal_mode = wal", "busy_timeout = 15000", "foreign_keys = 1", "synchronous = normal"):
-        connection.execute(f"PRAGMA {pragma}")
-    return connection
+def driver_connection(url: str):
+    """A bare driver connection (sqlite3 or psycopg2) opened as the server opens its own
+    (``spec_server.db.make_database``: the same pragmas, autocommit, BEGIN and COMMIT sent
+    as statements)."""
+    from spec_server import db
 
-
-def postgres_connection(url: str):
-    import psycopg2
-
-    parsed = urlparse(url)
-    connection = psycopg2.connect(dbname=unquote(parsed.path.lstrip("/")), user=parsed.username or None,
-                                  password=parsed.password or None, host=parsed.hostname, port=parsed.port)
-    connection.autocommit = True  # as peewee runs it: BEGIN and COMMIT are statements
-    return connection
+    database = db.make_database(url)
+    database.connect()
+    return database.connection()
 
 
 class Part(NamedTuple):
@@ -169,7 +160,7 @@ def replay(url: str, statements: list[tuple[str, tuple]], prepares: list[tuple[s
     """Wall and CPU microseconds per request, replaying ``statements`` for about ``seconds``
     (a writing request's plans, each with its own ids, are made before they are timed)."""
     postgres = not url.startswith("sqlite")
-    connection = postgres_connection(url) if postgres else sqlite_connection(url)
+    connection = driver_connection(url)
     cursor = connection.cursor()
     for sql, params in prepares:
         cursor.execute(sql, params)

@@ -114,7 +114,8 @@ def floor_breakdown(results: dict, extra: dict, connections: list[int]) -> None:
           "ours − floor: our security step, thread hops, handler and store)")
 
 
-GOAL_TIMES = {"sqlite": lambda c: 1.5 if c >= 32 else 1.2, "postgresql": lambda c: 1.0}  # x Prism
+# the throughput goals, one worker: req/s as a multiple of Prism's, per store and connection count
+GOAL_RATIOS = {"sqlite": lambda c: 1.5 if c >= 32 else 1.2, "postgresql": lambda c: 1.0}
 
 
 def store_bounds(results: dict, extra: dict, connections: list[int]) -> None:
@@ -134,7 +135,7 @@ def store_bounds(results: dict, extra: dict, connections: list[int]) -> None:
                 ours = results.get((f"ours {store} 1w", operation, c))
                 if not (prism and floor and cost and ours):
                     continue
-                goal = GOAL_TIMES[store](c) * prism.rps
+                goal = GOAL_RATIOS[store](c) * prism.rps
                 if c == 1 or floor.cpu is None:
                     floor_us, sql_us = 1e6 / floor.rps, cost["wall_us"]
                 else:
@@ -168,7 +169,8 @@ def goals(results: dict, connections: list[int]) -> list[list[str]]:
     for operation in OPERATIONS:
         for c in connections:
             prism = results.get(("prism", operation, c))
-            for store, wanted in (("sqlite", 1.5 if c >= 32 else 1.2), ("postgresql", 1.0)):
+            for store, ratio in GOAL_RATIOS.items():
+                wanted = ratio(c)
                 ours = results.get((f"ours {store} 1w", operation, c))
                 if ours and prism:
                     goal(f"{store} 1w {operation} c={c} >= {wanted} x Prism ({ours.rps / prism.rps:.2f})",
