@@ -11,7 +11,8 @@ PostgreSQL, an exclusive lock file beside the database on SQLite):
 3. Every step above the recorded version runs in order, each in its own transaction with
    its stamp, so a failing step leaves the database at the previous version.
 4. Then the additive catch-up that needs no step (and the job queue's own tables): tables added to a ``MODELS`` tuple are
-   created (``create_tables(safe=True)``, which also adds indexes declared since), and
+   created (``create_tables(safe=True)``, which also adds indexes declared since), a model's
+   revision triggers are created (``spec_server.revisions``), and
    nullable or defaulted columns added to an existing model are added with
    ``playhouse.migrate``. Renames, type changes and data rewrites need an explicit step.
 
@@ -43,7 +44,7 @@ import peewee
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_operations
 
-from spec_server import apis, clock, store
+from spec_server import apis, clock, revisions, store
 from spec_server.db import database, is_postgres, sqlite_file
 
 log = logging.getLogger(__name__)
@@ -233,6 +234,7 @@ def migrate() -> int:
         if fresh:
             with database.atomic():
                 database.create_tables(all_models(), safe=True)
+                revisions.ensure_triggers(all_models())
                 for step in steps():
                     _stamp(step)
             create_outside_tables()
@@ -252,5 +254,7 @@ def migrate() -> int:
             database.create_tables(all_models(), safe=True)
             for column in add_missing_columns(schema_migrator):
                 log.info("schema: added column %s", column)
+            for trigger in revisions.ensure_triggers(all_models()):
+                log.info("schema: added trigger %s", trigger)
         create_outside_tables()
         return latest_version()

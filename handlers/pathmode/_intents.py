@@ -6,7 +6,6 @@ turns a row (plus its edge cases, evidence and relations) into the documented sh
 
 from __future__ import annotations
 
-import functools
 import logging
 import uuid
 from typing import Any
@@ -25,8 +24,10 @@ from spec_server import jsonio
 from spec_server.clock import iso
 from spec_server.compiled import Prepared, row_reader
 from spec_server.config import settings
+from spec_server.db import database
 from spec_server.errors import InternalError
 from spec_server.jsonio import Fragment
+from spec_server.revisions import SKIPPED, RenderedRows
 from spec_server.text import is_blank, trim
 
 log = logging.getLogger(__name__)
@@ -186,10 +187,10 @@ def detail(intent: Intent) -> models.GetIntentsIdResponse200:
 
 
 def _listed(where):
-    """The list's intents, each followed by its relations: a left join, so an intent with k
-    relations comes back as k rows (one with nulls when it has none), and one round trip reads
-    what took two. Ordered so that an intent's rows are consecutive, relations by position."""
-    return (Intent.select(Intent, IntentRelation.target_id, IntentRelation.type)
+    """The list's intents, by id and revision, each followed by its relations: a left join, so
+    an intent with k relations comes back as k rows (one with nulls when it has none).
+    Ordered so that an intent's rows are consecutive, relations by position."""
+    return (Intent.select(Intent.id, Intent.revision, IntentRelation.target_id, IntentRelation.type)
             .join(IntentRelation, peewee.JOIN.LEFT_OUTER, on=(IntentRelation.intent == Intent.id))
             .where(where)
             .order_by(Intent.updated_at.desc(), Intent.id, IntentRelation.position, IntentRelation.id))
@@ -199,45 +200,51 @@ def _listed(where):
 LIST_IN_WORKSPACE = Prepared(lambda ws: _listed(Intent.workspace == ws), "workspace")
 LIST_IN_WORKSPACE_BY_STATUS = Prepared(
     lambda ws, status: _listed((Intent.workspace == ws) & (Intent.status == status)), "workspace", "status")
-INTENT_COLUMNS = len(Intent._meta.sorted_fields)  # a list row: the intent's columns, then a relation's two
 read_intent_row = row_reader(Intent)
+REVISION_COLUMN = Intent._meta.sorted_field_names.index("revision")
+# each list item serialized, per (id, revision, relations): see spec_server.revisions
+LISTED = RenderedRows()
+WHOLE_ROWS_PER_QUERY = 500  # well under SQLite's and PostgreSQL's bound on a statement's parameters
 
 
-def in_workspace(workspace_id: str, status: str | None = None) -> list[tuple]:
-    """The workspace's intents, most recently updated first, as raw rows for ``listing``."""
+def in_workspace(workspace_id: str, status: str | None = None) -> list[Fragment]:
+    """INTENT_LIST_SELECT: the workspace's intents (with ``status`` only those), most recently
+    updated first, relations populated, edge cases and evidence ids always []. Each intent
+    comes back serialized (``jsonio.Fragment``); only those this worker has not rendered at
+    their revision are read whole."""
     if status is None:
-        return LIST_IN_WORKSPACE.raw_rows(workspace=workspace_id)
-    return LIST_IN_WORKSPACE_BY_STATUS.raw_rows(workspace=workspace_id, status=status)
-
-
-def listing(raw_rows: list[tuple]) -> list[Fragment]:
-    """INTENT_LIST_SELECT: relations populated, edge cases and evidence ids always [].
-    Each intent comes back serialized (``jsonio.Fragment``), from ``listed_intent``."""
-    intents: dict[str, tuple[tuple, list]] = {}  # id -> (its columns, its relations), in list order
-    for raw in raw_rows:
-        columns = raw[:INTENT_COLUMNS]
-        _columns, related = intents.setdefault(columns[0], (columns, []))
-        target, kind = raw[INTENT_COLUMNS:]
+        heads = LIST_IN_WORKSPACE.raw_rows(workspace=workspace_id)
+    else:
+        heads = LIST_IN_WORKSPACE_BY_STATUS.raw_rows(workspace=workspace_id, status=status)
+    related: dict[tuple[str, int], list] = {}  # (id, revision) -> its relations, in list order
+    for intent_id, revision, target, kind in heads:
+        relations = related.setdefault((intent_id, revision), [])
         if target is not None:
-            related.append((target, kind))
-    shown = []
-    for columns, related in intents.values():
-        try:
-            shown.append(listed_intent(columns, tuple(related)))
-        except (MalformedIntent, TypeError, ValueError, AttributeError):
-            log.warning("skipping intent %s that does not map to the API shape", columns[0], exc_info=True)
-    return shown
+            relations.append((target, kind))
+    keys = [(intent_id, revision, tuple(relations)) for (intent_id, revision), relations in related.items()]
+    return LISTED.items(keys, _whole_rows, _listed_intent)
 
 
-@functools.lru_cache(maxsize=4096)
-def listed_intent(raw: tuple, relations: tuple) -> Fragment:
-    """One list item, serialized. A pure function of the stored row and its relations, so it
-    is kept per worker, keyed by exactly those values: a row that changed in any column is a
-    new key, whichever worker wrote it, and nothing ever needs invalidating. Decoding JSON
-    columns and rendering took most of a list request; a repeated row now costs a lookup."""
-    row = read_intent_row(raw)
-    return jsonio.fragment(to_api(row, edge_cases=[], evidence_ids=[],
-                                  relations=[{"targetId": target, "type": kind} for target, kind in relations]))
+def _whole_rows(keys: list[tuple]) -> dict[str, tuple[int, tuple]]:
+    """Every column of the intents of ``keys``, by id (a deleted one is left out)."""
+    ids = [key[0] for key in keys]
+    found = {}
+    for start in range(0, len(ids), WHOLE_ROWS_PER_QUERY):
+        query = Intent.select().where(Intent.id.in_(ids[start:start + WHOLE_ROWS_PER_QUERY]))
+        found.update({raw[0]: (raw[REVISION_COLUMN], raw) for raw in database.execute(query).fetchall()})
+    return found
+
+
+def _listed_intent(raw: tuple, key: tuple):
+    """One list item, serialized (or skipped, logged once per revision and worker, when the
+    stored row does not map to the API shape)."""
+    try:
+        row = read_intent_row(raw)
+        return jsonio.fragment(to_api(row, edge_cases=[], evidence_ids=[],
+                                      relations=[{"targetId": target, "type": kind} for target, kind in key[2]]))
+    except (MalformedIntent, TypeError, ValueError, AttributeError):
+        log.warning("skipping intent %s that does not map to the API shape", raw[0], exc_info=True)
+        return SKIPPED
 
 
 def active_rules(workspace_id: str):

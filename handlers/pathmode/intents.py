@@ -26,7 +26,7 @@ from spec_server.text import trim
 
 def get_intents(status=None, workspace_id=None) -> tuple[models.GetIntentsResponse200, int]:
     # status: exact match, unknown values find nothing
-    intents = _intents.listing(_intents.in_workspace(current_workspace_id(), status))
+    intents = _intents.in_workspace(current_workspace_id(), status)
     return {"intents": intents, "count": len(intents)}, 200
 
 

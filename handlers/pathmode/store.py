@@ -11,6 +11,7 @@ from typing import Any
 import peewee
 
 from spec_server.db import BaseModel, ForeignKeyId, JSONField, new_id, ordered_id
+from spec_server.revisions import RevisionField
 
 
 class User(BaseModel):
@@ -155,6 +156,7 @@ class Intent(BaseModel):
     updated_at = peewee.BigIntegerField()
     shipped_at = peewee.BigIntegerField(null=True)
     verified_at = peewee.BigIntegerField(null=True)
+    revision = RevisionField()  # raised by the database on every update: the list's render key
 
     class Meta:
         table_name = "pm_intent"

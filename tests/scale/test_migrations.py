@@ -84,6 +84,40 @@ def test_the_previous_schema_is_brought_to_the_current_one_keeping_its_data(url)
         assert User.get_by_id("u1").email == "old@example.com"
 
 
+def revision_after_update(table: str) -> tuple[int, int]:
+    """A row of ``table`` inserted without its revision column, then updated twice by plain SQL."""
+    mark = db.database.param
+    with db.database.connection_context():
+        db.database.execute_sql("INSERT INTO pm_workspace (id, name, url_key, tags, settings, plan, flags, created_at)"
+                                " VALUES ('wr', 'W', 'wr', '[]', '{}', 'free', '{}', 1)")
+        db.database.execute_sql("INSERT INTO pm_intent (id, workspace_id, status, version, title, objective, outcomes,"
+                                " health_metrics, context, constraints, verification, external_links,"
+                                " evidence_anchors, created_at, updated_at) VALUES ('ir', 'wr', 'draft', 1, 't',"
+                                " 'o', '[]', '[]', '{}', '[]', '{}', '[]', '{}', 1, 1)")
+        first = db.database.execute_sql(f"SELECT revision FROM {table} WHERE id = 'ir'").fetchone()[0]
+        for title in ("a", "b"):
+            db.database.execute_sql(f"UPDATE {table} SET title = {mark} WHERE id = 'ir'", (title,))
+        return first, db.database.execute_sql(f"SELECT revision FROM {table} WHERE id = 'ir'").fetchone()[0]
+
+
+@pytest.mark.parametrize("previous", [False, True], ids=["fresh", "previous schema"])
+def test_every_revision_column_is_raised_by_the_database_on_update(url, previous):
+    """spec_server.revisions: a fresh database and one of the previous schema both get the
+    trigger, and the column's default is the table's (an insert that does not name it)."""
+    from spec_server import revisions
+
+    if previous:
+        load_previous_schema(url)
+    else:
+        db.open_database(url)
+    migrations.migrate()
+    tables = [table for table, _column in revisions.revision_columns(migrations.all_models())]
+    assert "pm_intent" in tables
+    with db.database.connection_context():
+        assert revisions.ensure_triggers(migrations.all_models()) == []  # every one is there already
+    assert revision_after_update("pm_intent") == (0, 2)
+
+
 def test_migrating_twice_changes_nothing(url):
     db.open_database(url)
     migrations.migrate()

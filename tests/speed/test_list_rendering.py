@@ -1,5 +1,6 @@
-"""GET /api/v1/intents renders each item once per stored row (handlers/pathmode/_intents.py,
-``listed_intent``); whatever changes a row, through this worker or behind its back, shows."""
+"""GET /api/v1/intents renders each item once per row revision (handlers/pathmode/_intents.py,
+``in_workspace``; spec_server/revisions.py): whatever changes a row, through this worker or
+behind its back, raises its revision, and the list shows the change."""
 
 from __future__ import annotations
 
@@ -26,10 +27,23 @@ def test_a_row_changed_by_another_worker_is_rendered_afresh(client, tenants):
                                                      second: ("Other", [])}
 
 
-def test_repeated_lists_reuse_the_rendering_of_unchanged_rows(client, tenants):
-    new_intent(client, tenants, title="Steady")
+def test_a_row_changed_by_plain_sql_is_rendered_afresh(client, tenants):
+    """No writer can change a row and keep its revision: the database raises it (a trigger)."""
+    made = new_intent(client, tenants, title="Before")["id"]
+    assert titles_and_relations(client, tenants)[made] == ("Before", [])
+    with database.connection_context():
+        database.execute_sql(f"UPDATE pm_intent SET title = 'By hand' WHERE id = {database.param}", (made,))
+        assert Intent.get_by_id(made).revision == 1
+    assert titles_and_relations(client, tenants)[made] == ("By hand", [])
+
+
+def test_repeated_lists_read_whole_rows_only_for_rows_not_yet_rendered(client, tenants, monkeypatch):
+    steady = new_intent(client, tenants, title="Steady")["id"]
+    read = []
+    whole_rows = _intents._whole_rows
+    monkeypatch.setattr(_intents, "_whole_rows", lambda keys: read.append([key[0] for key in keys]) or whole_rows(keys))
     titles_and_relations(client, tenants)
-    before = _intents.listed_intent.cache_info()
     titles_and_relations(client, tenants)
-    after = _intents.listed_intent.cache_info()
-    assert (after.hits - before.hits, after.misses - before.misses) == (1, 0)
+    changed = new_intent(client, tenants, title="New")["id"]
+    assert titles_and_relations(client, tenants) == {steady: ("Steady", []), changed: ("New", [])}
+    assert read in ([[steady], [changed]], [[changed]])  # the first list only when another test had not
