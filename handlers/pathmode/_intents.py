@@ -25,7 +25,7 @@ from spec_server.clock import iso
 from spec_server.compiled import Prepared, row_reader
 from spec_server.config import settings
 from spec_server.db import database
-from spec_server.errors import InternalError
+from spec_server.errors import InternalError, NotFound
 from spec_server.jsonio import Fragment
 from spec_server.revisions import SKIPPED, RenderedRows
 from spec_server.text import is_blank, trim
@@ -153,37 +153,90 @@ def to_api(intent: Intent, *, edge_cases: list[dict], evidence_ids: list[str],
     }
 
 
-def _parts_of(intent):
-    """An intent's edge cases, evidence links and relations in one statement (one round trip
-    where three were): rows of ``(part, order, tiebreak, a, b, c)``, each part in its own order."""
-    def part(letter):
-        return peewee.SQL(f"'{letter}'")
+def _part(letter: str):
+    return peewee.SQL(f"'{letter}'")
 
-    cases = EdgeCase.select(part("e"), EdgeCase.position, peewee.SQL("NULL"), EdgeCase.id,
+
+def _part_queries(intent) -> tuple:
+    """An intent's edge cases, evidence links and relations, as rows of ``(part, order,
+    tiebreak, a, b, c)``: one compound statement reads all three, each part in its own order."""
+    cases = EdgeCase.select(_part("e"), EdgeCase.position, peewee.SQL("NULL"), EdgeCase.id,
                             EdgeCase.scenario, EdgeCase.expected_behavior).where(EdgeCase.intent == intent)
-    evidence = IntentEvidence.select(part("v"), IntentEvidence.created_at, IntentEvidence.id,
+    evidence = IntentEvidence.select(_part("v"), IntentEvidence.created_at, IntentEvidence.id,
                                      IntentEvidence.evidence, peewee.SQL("NULL"), peewee.SQL("NULL")
                                      ).where(IntentEvidence.intent == intent)
-    relations = IntentRelation.select(part("r"), IntentRelation.position, IntentRelation.id,
+    relations = IntentRelation.select(_part("r"), IntentRelation.position, IntentRelation.id,
                                       IntentRelation.target_id, IntentRelation.type, peewee.SQL("NULL")
                                       ).where(IntentRelation.intent == intent)
-    return (cases + evidence + relations).order_by(peewee.SQL("1"), peewee.SQL("2"), peewee.SQL("3"))
+    return cases, evidence, relations
+
+
+def _ordered(compound):
+    return compound.order_by(peewee.SQL("1"), peewee.SQL("2"), peewee.SQL("3"))
+
+
+def _parts_of(intent):
+    """The three parts in one statement (one round trip where three were)."""
+    cases, evidence, relations = _part_queries(intent)
+    return _ordered(cases + evidence + relations)
+
+
+def _shown_of(intent, workspace):
+    """GET /intents/{id} in one statement: the intent's revision (an ``i`` row, only when it is
+    in the workspace) and its three parts."""
+    head = Intent.select(_part("i"), Intent.revision, peewee.SQL("NULL"), peewee.SQL("NULL"), peewee.SQL("NULL"),
+                         peewee.SQL("NULL")).where((Intent.id == intent) & (Intent.workspace == workspace))
+    cases, evidence, relations = _part_queries(intent)
+    # the head last: PostgreSQL types each UNION column pairwise from the left, and a column of
+    # NULLs first would be text against the evidence links' integer ids
+    return _ordered(cases + evidence + relations + head)
 
 
 PARTS_OF = Prepared(_parts_of, "intent")
+SHOWN_IN_WORKSPACE = Prepared(_shown_of, "intent", "workspace")
 
 
-def detail(intent: Intent) -> models.GetIntentsIdResponse200:
-    """INTENT_WITH_RELATIONS_SELECT: edge cases, evidence ids and relations populated."""
+def _sorted_parts(rows) -> tuple[list[dict], list[str], list[dict]]:
     edge_cases, evidence_ids, relations = [], [], []
-    for kind, _order, _tiebreak, a, b, c in PARTS_OF.raw_rows(intent=intent.id):
+    for kind, _order, _tiebreak, a, b, c in rows:
         if kind == "e":
             edge_cases.append({"id": a, "scenario": b, "expectedBehavior": c})
         elif kind == "v":
             evidence_ids.append(a)
-        else:
+        elif kind == "r":
             relations.append({"targetId": a, "type": b})
+    return edge_cases, evidence_ids, relations
+
+
+def detail(intent: Intent) -> models.GetIntentsIdResponse200:
+    """INTENT_WITH_RELATIONS_SELECT: edge cases, evidence ids and relations populated."""
+    edge_cases, evidence_ids, relations = _sorted_parts(PARTS_OF.raw_rows(intent=intent.id))
     return to_api(intent, edge_cases=edge_cases, evidence_ids=evidence_ids, relations=relations)
+
+
+# each intent shown by id, serialized, per (id, revision, its parts): see spec_server.revisions
+SHOWN = RenderedRows()
+
+
+def shown(intent_id: str, workspace_id: str) -> Fragment:
+    """``detail`` of the workspace's intent ``intent_id``, serialized, in one statement: the
+    whole row is read only when this worker has not shown it at its revision with these
+    parts. 404 when it is not in the workspace."""
+    rows = SHOWN_IN_WORKSPACE.raw_rows(intent=intent_id, workspace=workspace_id)
+    revision = next((order for kind, order, *_rest in rows if kind == "i"), None)
+    if revision is None:
+        raise NotFound("Intent not found")
+    edge_cases, evidence_ids, relations = _sorted_parts(rows)
+    key = (intent_id, revision, tuple(rows))  # the parts as read: any change is a new key
+
+    def render(raw: tuple, _key: tuple) -> Fragment:
+        return jsonio.fragment(to_api(read_intent_row(raw), edge_cases=edge_cases, evidence_ids=evidence_ids,
+                                      relations=relations))
+
+    found = SHOWN.items([key], _whole_rows, render)
+    if not found:  # deleted since the statement above
+        raise NotFound("Intent not found")
+    return found[0]
 
 
 def _listed(where):

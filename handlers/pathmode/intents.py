@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from generated.pathmode import models
 from handlers.pathmode import _finding_rules, _intents, _prompts, _sharing, _verification
@@ -17,7 +17,7 @@ from handlers.pathmode._common import (
     reserve_quota,
 )
 from handlers.pathmode.store import Intent, Note, Product
-from spec_server import clock, offload
+from spec_server import clock, faults, offload
 from spec_server.compiled import insert
 from spec_server.db import write_transaction
 from spec_server.errors import BadRequest, NotFound
@@ -70,7 +70,9 @@ def post_intents(body, workspace_id=None) -> tuple[models.PostIntentsResponse201
 
 
 def get_intents_id(id_, workspace_id=None) -> tuple[models.GetIntentsIdResponse200, int]:
-    return _intents.detail(intent_in_workspace(id_)), 200
+    if faults.cross_tenant():  # planted fault: the lookup stops filtering by workspace
+        return _intents.detail(intent_in_workspace(id_)), 200
+    return cast(models.GetIntentsIdResponse200, _intents.shown(id_, current_workspace_id())), 200
 
 
 def patch_intents_id(id_, body=None, workspace_id=None) -> tuple[models.PatchIntentsIdResponse200, int]:

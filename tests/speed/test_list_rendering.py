@@ -47,3 +47,29 @@ def test_repeated_lists_read_whole_rows_only_for_rows_not_yet_rendered(client, t
     changed = new_intent(client, tenants, title="New")["id"]
     assert titles_and_relations(client, tenants) == {steady: ("Steady", []), changed: ("New", [])}
     assert read in ([[steady], [changed]], [[changed]])  # the first list only when another test had not
+
+
+def shown(client, tenants, intent_id):
+    response = client.get(f"/api/v1/intents/{intent_id}", headers=tenants.pm_headers())
+    return response.status_code, response.json()
+
+
+def test_an_intent_by_id_shows_every_change_to_its_row_and_parts_whoever_made_it(client, tenants):
+    """GET /intents/{id} keeps its rendering per (id, revision, parts as read): a new title, a
+    relation or an edge case written behind this worker's back shows at once, and a deleted
+    intent is 404."""
+    made = new_intent(client, tenants, title="Before", edgeCases=[{"scenario": "S", "expectedBehavior": "E"}])["id"]
+    other = new_intent(client, tenants, title="Other")["id"]
+    status, body = shown(client, tenants, made)
+    assert (status, body["title"], body["relations"], len(body["edgeCases"])) == (200, "Before", [], 1)
+    with database.connection_context():
+        database.execute_sql(f"UPDATE pm_intent SET title = 'After' WHERE id = {database.param}", (made,))
+    assert shown(client, tenants, made)[1]["title"] == "After"
+    with database.connection_context():
+        IntentRelation.create(intent=made, target_id=other, type="blocks", position=0)
+        database.execute_sql(f"DELETE FROM pm_edge_case WHERE intent_id = {database.param}", (made,))
+    status, body = shown(client, tenants, made)
+    assert (body["title"], body["relations"], body["edgeCases"]) == ("After", [{"targetId": other, "type": "blocks"}], [])
+    with database.connection_context():
+        database.execute_sql(f"DELETE FROM pm_intent WHERE id = {database.param}", (made,))
+    assert shown(client, tenants, made) == (404, {"error": "Intent not found"})
