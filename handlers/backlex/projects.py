@@ -6,7 +6,6 @@ The lifecycle (state machine, jobs) lives in ``_projects``; alarms in ``_alarms`
 
 from __future__ import annotations
 
-import functools
 import re
 import secrets
 from typing import cast
@@ -18,9 +17,10 @@ from handlers.backlex._projects import find_live, project_view, require
 from handlers.backlex._slugs import slugify
 from handlers.backlex.store import Alarm, Backup, Branch, Deploy, Domain, Project, TenantError
 from spec_server import clock, credentials, jsonio
-from spec_server.compiled import Prepared
+from spec_server.compiled import Prepared, row_reader
 from spec_server.db import serialize, write_transaction
 from spec_server.errors import Conflict, NotFound, Unprocessable
+from spec_server.revisions import RenderedRows, whole_rows_of
 from spec_server.typed_bodies import with_undeclared
 from spec_server.waiting import Later
 
@@ -38,21 +38,25 @@ def _invalid(field: str, message: str) -> Unprocessable:
 
 # --- projects -------------------------------------------------------------------------------
 
-# compiled once (compiled.Prepared): light rows, no model instances, no SQL built per request
-LIVE_PROJECTS_OF = Prepared(lambda org: Project.select().where((Project.org == org) & Project.deleted_at.is_null())
+# compiled once (compiled.Prepared): ids and revisions, no SQL built per request
+LIVE_PROJECTS_OF = Prepared(lambda org: Project.select(Project.id, Project.revision)
+                            .where((Project.org == org) & Project.deleted_at.is_null())
                             .order_by(Project.created_at.desc(), Project.id.desc()), "org")
+# each list item serialized, per (id, revision), as the intents list's (spec_server.revisions)
+LISTED = RenderedRows()
+_whole_rows = whole_rows_of(Project)
+read_project_row = row_reader(Project)
 
 
 def get_org_projects(slug) -> tuple[models.GetOrgProjectsResponse200, int]:
-    return {"projects": [listed_project(raw) for raw in LIVE_PROJECTS_OF.raw_rows(org=current_org().id)]}, 200
+    keys = LIVE_PROJECTS_OF.raw_rows(org=current_org().id)
+    return {"projects": LISTED.items(keys, _whole_rows, listed_project)}, 200
 
 
-@functools.lru_cache(maxsize=4096)
-def listed_project(raw: tuple) -> models.Project:
-    """One list item, serialized: a pure function of the stored row, kept per worker and keyed
-    by it, as ``_intents.listed_intent`` is (a changed row is a new key: nothing to invalidate).
-    Typed as the item it holds: ``project_view`` is what the type check reads."""
-    return cast(models.Project, jsonio.fragment(project_view(LIVE_PROJECTS_OF.read(raw))))
+def listed_project(raw: tuple, _key: tuple) -> models.Project:
+    """One list item, serialized. Typed as the item it holds: ``project_view`` is what the
+    type check reads."""
+    return cast(models.Project, jsonio.fragment(project_view(read_project_row(raw))))
 
 
 def post_org_projects(slug, body) -> tuple[models.PostOrgProjectsResponse201, int]:

@@ -24,10 +24,9 @@ from spec_server import jsonio
 from spec_server.clock import iso
 from spec_server.compiled import Prepared, row_reader
 from spec_server.config import settings
-from spec_server.db import database
 from spec_server.errors import InternalError, NotFound
 from spec_server.jsonio import Fragment
-from spec_server.revisions import SKIPPED, RenderedRows
+from spec_server.revisions import SKIPPED, RenderedRows, whole_rows_of
 from spec_server.text import is_blank, trim
 
 log = logging.getLogger(__name__)
@@ -254,10 +253,9 @@ LIST_IN_WORKSPACE = Prepared(lambda ws: _listed(Intent.workspace == ws), "worksp
 LIST_IN_WORKSPACE_BY_STATUS = Prepared(
     lambda ws, status: _listed((Intent.workspace == ws) & (Intent.status == status)), "workspace", "status")
 read_intent_row = row_reader(Intent)
-REVISION_COLUMN = Intent._meta.sorted_field_names.index("revision")
 # each list item serialized, per (id, revision, relations): see spec_server.revisions
 LISTED = RenderedRows()
-WHOLE_ROWS_PER_QUERY = 500  # well under SQLite's and PostgreSQL's bound on a statement's parameters
+_whole_rows = whole_rows_of(Intent)
 
 
 def in_workspace(workspace_id: str, status: str | None = None) -> list[Fragment]:
@@ -276,16 +274,6 @@ def in_workspace(workspace_id: str, status: str | None = None) -> list[Fragment]
             relations.append((target, kind))
     keys = [(intent_id, revision, tuple(relations)) for (intent_id, revision), relations in related.items()]
     return LISTED.items(keys, _whole_rows, _listed_intent)
-
-
-def _whole_rows(keys: list[tuple]) -> dict[str, tuple[int, tuple]]:
-    """Every column of the intents of ``keys``, by id (a deleted one is left out)."""
-    ids = [key[0] for key in keys]
-    found = {}
-    for start in range(0, len(ids), WHOLE_ROWS_PER_QUERY):
-        query = Intent.select().where(Intent.id.in_(ids[start:start + WHOLE_ROWS_PER_QUERY]))
-        found.update({raw[0]: (raw[REVISION_COLUMN], raw) for raw in database.execute(query).fetchall()})
-    return found
 
 
 def _listed_intent(raw: tuple, key: tuple):

@@ -9,7 +9,7 @@ import pytest
 
 from spec_server import db
 from spec_server.store import RateEvent
-from tests.support import new_intent
+from tests.support import backlex_org, new_intent
 
 
 def insert_sql(with_id: bool) -> str:
@@ -157,5 +157,16 @@ def test_on_postgresql_an_intent_is_two_round_trips(postgresql_only, client, ten
     headers = tenants.pm_headers("ws-a")
     client.get(f"/api/v1/intents/{intent['id']}", headers=headers).raise_for_status()  # shown once
     mine = round_trips(monkeypatch, lambda: client.get(f"/api/v1/intents/{intent['id']}", headers=headers)
+                       .raise_for_status())
+    assert len(mine) == 2, mine
+
+
+def test_on_postgresql_an_org_scoped_list_is_two_round_trips(postgresql_only, client, tenants, monkeypatch):
+    """The session, its user, the path's org and the caller's seat in one statement, then the
+    org's projects (their ids and revisions: each rendered once per worker and revision)."""
+    slug = backlex_org(client, tenants)["slug"]
+    cookies = tenants.bx_session()
+    client.post(f"/api/org/{slug}/projects", json={"name": "listed"}, cookies=cookies).raise_for_status()
+    mine = round_trips(monkeypatch, lambda: client.get(f"/api/org/{slug}/projects", cookies=cookies)
                        .raise_for_status())
     assert len(mine) == 2, mine

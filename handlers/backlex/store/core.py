@@ -7,6 +7,7 @@ from typing import Any
 import peewee
 
 from spec_server.db import BaseModel, ForeignKeyId, JSONField, new_id
+from spec_server.revisions import RevisionField
 
 __all__ = ["User", "Session", "Org", "Member", "Project", "AuditEvent", "Notification",
            "MODELS"]
@@ -98,6 +99,7 @@ class Project(BaseModel):
     deleted_at = peewee.BigIntegerField(null=True)
     # live projects are unique by slug within an org; a deleted one frees its slug
     live_slug = peewee.CharField(null=True)
+    revision = RevisionField()  # raised by the database on every update: the list's render key
 
     class Meta:
         table_name = "bx_project"
