@@ -312,14 +312,16 @@ def prepare_database(url: str, folder: Path) -> dict:
     return json.loads(output)
 
 
-def fill(target: Target, created: dict, url: str) -> Fixture:
-    """20 intents and 20 projects in the read tenant, through the API where it is built."""
+def fill(target: Target | None, created: dict, url: str, client: httpx.Client | None = None) -> Fixture:
+    """20 intents and 20 projects in the read tenant, through the API where it is built (over
+    HTTP to ``target``, or through ``client``, an open in-process test client)."""
     reads = created["pathmode"]["workspaces"]["reads"]
     writes = created["pathmode"]["workspaces"]["writes"]
     read_key, write_key = reads["apiKeys"]["bench"], writes["apiKeys"]["bench"]
     session = created["backlex"]["users"]["bench@example.com"]["sessionToken"]
-    base = target.base_url
-    with httpx.Client(base_url=base, timeout=30) as client:
+    opened = contextlib.nullcontext(client) if client is not None else \
+        httpx.Client(base_url=target.base_url if target else "", timeout=30)
+    with opened as client:
         auth = {"Authorization": f"Bearer {read_key}"}
         for number in range(20):
             response = client.post("/api/v1/intents", headers=auth,
