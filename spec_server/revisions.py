@@ -50,26 +50,21 @@ def ensure_triggers(models: Iterable) -> list[str]:
     for table, column in revision_columns(models):
         name = trigger_name(table, column)
         if is_postgres():
-            exists = database.execute_sql("SELECT 1 FROM pg_trigger WHERE tgname = %s AND NOT tgisinternal",
-                                          (name,)).fetchone()
-            if exists:
-                continue
+            exists = "SELECT 1 FROM pg_trigger WHERE tgname = %s AND NOT tgisinternal"
             # BEFORE UPDATE: the new revision is part of the same row write
-            database.execute_sql(
-                f'CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS '
-                f'$$ BEGIN NEW."{column}" := OLD."{column}" + 1; RETURN NEW; END $$')
-            database.execute_sql(f'CREATE TRIGGER {name} BEFORE UPDATE ON "{table}" '
-                                 f'FOR EACH ROW EXECUTE FUNCTION {name}()')
+            create = [f'CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS '
+                      f'$$ BEGIN NEW."{column}" := OLD."{column}" + 1; RETURN NEW; END $$',
+                      f'CREATE TRIGGER {name} BEFORE UPDATE ON "{table}" FOR EACH ROW EXECUTE FUNCTION {name}()']
         else:
-            exists = database.execute_sql("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-                                          (name,)).fetchone()
-            if exists:
-                continue
+            exists = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?"
             # SQLite cannot assign NEW in a BEFORE trigger: a second write of the same row's
             # page, in the same statement. recursive_triggers is off, so it does not re-fire.
-            database.execute_sql(
-                f'CREATE TRIGGER {name} AFTER UPDATE ON "{table}" FOR EACH ROW BEGIN '
-                f'UPDATE "{table}" SET "{column}" = OLD."{column}" + 1 WHERE rowid = NEW.rowid; END')
+            create = [f'CREATE TRIGGER {name} AFTER UPDATE ON "{table}" FOR EACH ROW BEGIN '
+                      f'UPDATE "{table}" SET "{column}" = OLD."{column}" + 1 WHERE rowid = NEW.rowid; END']
+        if database.execute_sql(exists, (name,)).fetchone():
+            continue
+        for statement in create:
+            database.execute_sql(statement)
         made.append(name)
     return made
 
