@@ -213,6 +213,8 @@ def detail(intent: Intent) -> models.GetIntentsIdResponse200:
     return to_api(intent, edge_cases=edge_cases, evidence_ids=evidence_ids, relations=relations)
 
 
+read_intent_row = row_reader(Intent)
+_whole_rows = whole_rows_of(Intent)  # every column of the intents of RenderedRows keys, by id
 # each intent shown by id, serialized, per (id, revision, its parts): see spec_server.revisions
 SHOWN = RenderedRows()
 
@@ -225,10 +227,10 @@ def shown(intent_id: str, workspace_id: str) -> Fragment:
     revision = next((order for kind, order, *_rest in rows if kind == "i"), None)
     if revision is None:
         raise NotFound("Intent not found")
-    edge_cases, evidence_ids, relations = _sorted_parts(rows)
     key = (intent_id, revision, tuple(rows))  # the parts as read: any change is a new key
 
-    def render(raw: tuple, _key: tuple) -> Fragment:
+    def render(raw: tuple, _key: tuple) -> Fragment:  # only for a rendering not yet kept
+        edge_cases, evidence_ids, relations = _sorted_parts(rows)
         return jsonio.fragment(to_api(read_intent_row(raw), edge_cases=edge_cases, evidence_ids=evidence_ids,
                                       relations=relations))
 
@@ -252,10 +254,8 @@ def _listed(where):
 LIST_IN_WORKSPACE = Prepared(lambda ws: _listed(Intent.workspace == ws), "workspace")
 LIST_IN_WORKSPACE_BY_STATUS = Prepared(
     lambda ws, status: _listed((Intent.workspace == ws) & (Intent.status == status)), "workspace", "status")
-read_intent_row = row_reader(Intent)
 # each list item serialized, per (id, revision, relations): see spec_server.revisions
 LISTED = RenderedRows()
-_whole_rows = whole_rows_of(Intent)
 
 
 def in_workspace(workspace_id: str, status: str | None = None) -> list[Fragment]:
