@@ -6,7 +6,10 @@ Every finding is one line that starts with the file to edit:
   operation's parameters and body (``spec_server.handler_check``, also run at start-up);
 - a handler left over from a removed or renamed operation;
 - an API's own completeness rules (backlex: a permission-table row for every org-scoped
-  operation), and rate-limit bucket names that would mean two limits;
+  operation; Pathmode: a number in every plan for each quota a description names), and
+  rate-limit bucket names that would mean two limits;
+- a hand-written table keyed by a list of the document (a plan, a status) without an entry
+  for one of its values (``spec_server.choices``);
 - an API folder with no document, or a document with no handlers yet;
 - error answers of one document in more than one shape (its envelope builds one, ``ErrorBody``);
 - every type error mypy finds in the code typed with ``generated/<api>/models.py``

@@ -61,6 +61,8 @@ class Operation:
     rate_limit: RateLimit | None
     parameters: tuple[Parameter, ...]  # path and query, as connexion passes them to the handler
     has_body: bool
+    body_choices: tuple[tuple[str, tuple[str, ...]], ...] = ()  # see spec_server.operations
+    quota_metrics: tuple[str, ...] = ()
 
     @property
     def handler(self) -> str:
@@ -72,7 +74,8 @@ class Operation:
             operation_id=self.operation_id, method=self.method, path=self.public_path, tag=self.tag,
             handler=self.handler, security=self.security, success_status=self.success_status,
             statuses=self.statuses, scope=self.scope, auth=self.auth, rate_limit=self.rate_limit,
-            parameters=self.parameters, has_body=self.has_body)
+            parameters=self.parameters, has_body=self.has_body, body_choices=self.body_choices,
+            quota_metrics=self.quota_metrics)
 
 
 @dataclass
@@ -242,9 +245,43 @@ def _parameters(document: dict, item: dict, op: dict) -> tuple[Parameter, ...]:
         if location not in ("path", "query"):
             continue  # connexion passes neither headers nor cookies to handlers
         schema = deref(document, parameter.get("schema", {}))
+        listed = schema.get("enum") or ()
         found.append(Parameter(name, location, bool(parameter.get("required")) or location == "path",
-                               "default" in schema or "default" in parameter))
+                               "default" in schema or "default" in parameter,
+                               tuple(value for value in listed if isinstance(value, str))))
     return tuple(found)
+
+
+def _body_choices(document: dict, op: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The JSON body's properties (its own and its ``allOf`` parts') whose schema is an enum
+    of strings, with the strings, by property name."""
+    body = deref(document, op.get("requestBody", {}))
+    schema = deref(document, body.get("content", {}).get("application/json", {}).get("schema", {}))
+    parts: list[dict] = [schema]
+    found: dict[str, tuple[str, ...]] = {}
+    while parts:
+        part = parts.pop(0)
+        parts += [deref(document, sub) for sub in part.get("allOf", [])]
+        for name, raw in (part.get("properties") or {}).items():
+            values = deref(document, raw).get("enum")
+            if values and all(isinstance(value, str) or value is None for value in values):
+                found.setdefault(name, tuple(value for value in values if value is not None))
+    return tuple(sorted(found.items()))
+
+
+# Pathmode states each plan quota in prose: "{ error: 'plan_limit_reached', metric: 'intents', ...}",
+# "Billing-gated on the api_keys metric"
+QUOTA_NAMED = (re.compile(r"metric:\s*'(\w+)'"), re.compile(r"\bon the (\w+) metric\b"))
+
+
+def _quota_metrics(document: dict, op: dict) -> tuple[tuple[str, ...], bool]:
+    """The ``plan_limit_reached`` metrics the operation's descriptions name, and whether one
+    mentions ``plan_limit_reached`` at all (then naming none is worth a warning)."""
+    texts = [op.get("description") or "", *(deref(document, answer).get("description") or ""
+                                             for answer in (op.get("responses") or {}).values())]
+    mentioned = [text for text in texts if "plan_limit_reached" in text or "Billing-gated" in text]
+    metrics = {metric for text in mentioned for pattern in QUOTA_NAMED for metric in pattern.findall(text)}
+    return tuple(sorted(metrics)), bool(mentioned)
 
 
 def _security(requirements: list[dict]) -> tuple:
@@ -294,6 +331,10 @@ def parse(config: ApiConfig) -> ApiSpec:
             except ValueError as error:
                 spec.problems.append(Problem("error", f"{where}: {error}"))
                 rate_limit = None
+            quota_metrics, gated = _quota_metrics(document, op)
+            if gated and not quota_metrics:
+                spec.problems.append(Problem("warning", f"{where}: its description mentions a plan limit "
+                                                        f"(plan_limit_reached) but names no metric"))
             spec.operations.append(
                 Operation(
                     operation_id=operation_id,
@@ -311,6 +352,8 @@ def parse(config: ApiConfig) -> ApiSpec:
                     rate_limit=rate_limit,
                     parameters=_parameters(document, item, op),
                     has_body="requestBody" in op,
+                    body_choices=_body_choices(document, op),
+                    quota_metrics=quota_metrics,
                 )
             )
     spec.operations.sort(key=lambda o: (o.public_path, o.method))

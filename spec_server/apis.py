@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spec_server import handler_check
+from spec_server import choices, handler_check
 from spec_server.errors import ApiError
 from spec_server.operations import Operation
 
@@ -160,7 +160,8 @@ def rate_limits() -> dict[str, tuple[int, int]]:
 def completeness_findings(apis: Sequence[ApiDefinition],
                           operations: Mapping[str, Sequence[Operation]] | None = None) -> list[str]:
     """What the shared code checks of every API before it serves: its own completeness rules
-    (e.g. backlex's permission table) and bucket names that mean one limit. ``operations``
+    (e.g. backlex's permission table), its tables keyed by the document's lists (``choices``)
+    and bucket names that mean one limit. ``operations``
     (by API name) replaces the generated tables: ``codegen --check`` passes a fresh parse."""
     findings = []
     seen: dict[str, tuple[str, tuple[int, int]]] = {}
@@ -168,6 +169,7 @@ def completeness_findings(apis: Sequence[ApiDefinition],
         rows = list(operations[api.name]) if operations and api.name in operations else list(api.operations.values())
         if api.completeness is not None:
             findings += api.completeness(rows)  # each line starts with the file to edit
+        findings += choices.findings(choices.declared_in(f"handlers.{api.name}"), rows)
         limits = dict(api.extra_rate_limits)
         limits.update({op.rate_limit.bucket: op.rate_limit.limit for op in rows if op.rate_limit is not None})
         findings += handler_check.bucket_findings(api.name, limits)

@@ -31,6 +31,7 @@ class Parameter:
     location: str  # path or query
     required: bool
     has_default: bool  # the document gives a default, so connexion always passes a value
+    choices: tuple[str, ...] = ()  # the strings its schema lists (an enum), if it lists them
 
     @property
     def argument(self) -> str:
@@ -55,6 +56,20 @@ class Operation:
     rate_limit: RateLimit | None = None  # x-rateLimit (None also for "none")
     parameters: tuple[Parameter, ...] = ()  # path and query, in the document's order
     has_body: bool = False  # connexion passes ``body``
+    # the JSON body's properties that the document limits to a list of strings (an enum), with
+    # that list: hand-written tables keyed by those values (backlex's plans, packs, metrics)
+    # are checked against it (``choices``), so a value the document adds stops ``--check``
+    body_choices: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # the plan quotas (``plan_limit_reached`` metrics) the operation's descriptions name
+    quota_metrics: tuple[str, ...] = ()
+
+    def choices(self, name: str) -> tuple[str, ...] | None:
+        """The values the document lists for the body's property ``name``, or else for the
+        parameter ``name``; None if it lists none."""
+        found = dict(self.body_choices).get(name)
+        if found is None:
+            found = next((p.choices for p in self.parameters if p.name == name and p.choices), None)
+        return found
 
     @property
     def anonymous_allowed(self) -> bool:

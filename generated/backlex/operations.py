@@ -63,6 +63,7 @@ OPERATIONS: tuple[Operation, ...] = (
         rate_limit=None,
         parameters=(),
         has_body=True,
+        body_choices=(('defaultRegion', ('ist', 'fra', 'ams', 'lhr', 'sjc', 'iad', 'sin', 'syd')), ('residency', ('eu', 'tr', 'global'))),
     ),
     Operation(
         operation_id='delete_org',
@@ -97,6 +98,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('slug', 'path', required=True, has_default=False),
         ),
         has_body=True,
+        body_choices=(('defaultRegion', ('ist', 'fra', 'ams', 'lhr', 'sjc', 'iad', 'sin', 'syd')),),
     ),
     Operation(
         operation_id='get_org_api_keys',
@@ -131,6 +133,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('slug', 'path', required=True, has_default=False),
         ),
         has_body=True,
+        body_choices=(('scope', ('full', 'deploy', 'read-only')),),
     ),
     Operation(
         operation_id='delete_org_api_key',
@@ -205,6 +208,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('slug', 'path', required=True, has_default=False),
         ),
         has_body=True,
+        body_choices=(('interval', ('monthly', 'annual')), ('plan', ('pro', 'scale', 'max'))),
     ),
     Operation(
         operation_id='post_org_billing_packs_checkout',
@@ -222,6 +226,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('slug', 'path', required=True, has_default=False),
         ),
         has_body=True,
+        body_choices=(('type', ('requests', 'neurons', 'r2', 'd1')),),
     ),
     Operation(
         operation_id='post_org_billing_subscription_cancel',
@@ -307,6 +312,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('slug', 'path', required=True, has_default=False),
         ),
         has_body=True,
+        body_choices=(('kind', ('slack', 'discord', 'datadog', 'github')),),
     ),
     Operation(
         operation_id='delete_org_integration',
@@ -342,6 +348,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('slug', 'path', required=True, has_default=False),
         ),
         has_body=True,
+        body_choices=(('role', ('admin', 'developer', 'viewer')),),
     ),
     Operation(
         operation_id='get_org_members',
@@ -395,6 +402,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('id', 'path', required=True, has_default=False),
         ),
         has_body=True,
+        body_choices=(('role', ('owner', 'admin', 'developer', 'viewer')),),
     ),
     Operation(
         operation_id='post_org_member_resend',
@@ -517,6 +525,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('slug', 'path', required=True, has_default=False),
         ),
         has_body=True,
+        body_choices=(('dbType', ('d1',)), ('region', ('ist', 'fra', 'ams', 'lhr', 'sjc', 'iad', 'sin', 'syd'))),
     ),
     Operation(
         operation_id='delete_org_project',
@@ -571,6 +580,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('projectSlug', 'path', required=True, has_default=False),
         ),
         has_body=True,
+        body_choices=(('environment', ('production', 'staging', 'development')),),
     ),
     Operation(
         operation_id='get_org_project_alarms',
@@ -607,6 +617,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('projectSlug', 'path', required=True, has_default=False),
         ),
         has_body=True,
+        body_choices=(('metric', ('requests', 'd1', 'r2')),),
     ),
     Operation(
         operation_id='delete_org_project_alarm',
@@ -662,6 +673,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('projectSlug', 'path', required=True, has_default=False),
         ),
         has_body=True,
+        body_choices=(('kind', ('auto', 'manual')),),
     ),
     Operation(
         operation_id='post_org_project_backup_restore',
@@ -1057,6 +1069,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('slug', 'path', required=True, has_default=False),
         ),
         has_body=True,
+        body_choices=(('type', ('oidc', 'saml')),),
     ),
     Operation(
         operation_id='get_org_usage',

@@ -48,6 +48,7 @@ OPERATIONS: tuple[Operation, ...] = (
         rate_limit=RateLimit('apiKeysWrite', 20, 3600, None),
         parameters=(),
         has_body=True,
+        quota_metrics=('api_keys',),
     ),
     Operation(
         operation_id='get_evidence',
@@ -63,8 +64,8 @@ OPERATIONS: tuple[Operation, ...] = (
         rate_limit=None,
         parameters=(
             Parameter('productId', 'query', required=False, has_default=False),
-            Parameter('type', 'query', required=False, has_default=False),
-            Parameter('severity', 'query', required=False, has_default=False),
+            Parameter('type', 'query', required=False, has_default=False, choices=('friction', 'quote', 'observation', 'metric', 'request')),
+            Parameter('severity', 'query', required=False, has_default=False, choices=('low', 'medium', 'high', 'critical')),
             Parameter('search', 'query', required=False, has_default=False),
             Parameter('tags', 'query', required=False, has_default=False),
             Parameter('limit', 'query', required=False, has_default=False),
@@ -89,6 +90,8 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('workspace_id', 'query', required=False, has_default=False),
         ),
         has_body=True,
+        body_choices=(('sentiment', ('positive', 'negative', 'neutral', 'mixed')), ('severity', ('low', 'medium', 'high', 'critical')), ('type', ('friction', 'quote', 'observation', 'metric', 'request'))),
+        quota_metrics=('evidence_items',),
     ),
     Operation(
         operation_id='get_export',
@@ -103,7 +106,7 @@ OPERATIONS: tuple[Operation, ...] = (
         auth='api-key-or-cookie',
         rate_limit=None,
         parameters=(
-            Parameter('format', 'query', required=False, has_default=False),
+            Parameter('format', 'query', required=False, has_default=False, choices=('claude-md', 'agents-md', 'cursorrules', 'intent-md')),
             Parameter('intent_id', 'query', required=False, has_default=False),
             Parameter('product_id', 'query', required=False, has_default=False),
             Parameter('workspace_id', 'query', required=False, has_default=False),
@@ -144,6 +147,8 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('workspace_id', 'query', required=False, has_default=False),
         ),
         has_body=True,
+        body_choices=(('problemSeverity', ('low', 'medium', 'high', 'critical')),),
+        quota_metrics=('intents',),
     ),
     Operation(
         operation_id='get_intents_id',
@@ -180,6 +185,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('workspace_id', 'query', required=False, has_default=False),
         ),
         has_body=True,
+        body_choices=(('problemSeverity', ('low', 'medium', 'high', 'critical')),),
     ),
     Operation(
         operation_id='post_intents_id_analyze-codebase',
@@ -230,7 +236,7 @@ OPERATIONS: tuple[Operation, ...] = (
         rate_limit=None,
         parameters=(
             Parameter('id', 'path', required=True, has_default=False),
-            Parameter('status', 'query', required=False, has_default=False),
+            Parameter('status', 'query', required=False, has_default=False, choices=('open', 'reconciled', 'dismissed')),
             Parameter('workspace_id', 'query', required=False, has_default=False),
         ),
         has_body=False,
@@ -288,6 +294,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('workspace_id', 'query', required=False, has_default=False),
         ),
         has_body=True,
+        body_choices=(('source', ('mcp', 'cli', 'github', 'manual', 'verification_checkpoint', 'linear', 'jira', 'execution_sync')),),
     ),
     Operation(
         operation_id='get_intents_id_outcomes',
@@ -337,9 +344,9 @@ OPERATIONS: tuple[Operation, ...] = (
         rate_limit=None,
         parameters=(
             Parameter('id', 'path', required=True, has_default=False),
-            Parameter('agent_type', 'query', required=False, has_default=False),
-            Parameter('mode', 'query', required=False, has_default=False),
-            Parameter('format', 'query', required=False, has_default=False),
+            Parameter('agent_type', 'query', required=False, has_default=False, choices=('cursor', 'windsurf', 'claude-code', 'codex', 'generic')),
+            Parameter('mode', 'query', required=False, has_default=False, choices=('draft', 'execute')),
+            Parameter('format', 'query', required=False, has_default=False, choices=('json', 'markdown')),
             Parameter('workspace_id', 'query', required=False, has_default=False),
         ),
         has_body=False,
@@ -397,6 +404,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Parameter('workspace_id', 'query', required=False, has_default=False),
         ),
         has_body=True,
+        body_choices=(('status', ('draft', 'validated', 'approved', 'shipped', 'verified')),),
     ),
     Operation(
         operation_id='post_intents_id_verify',

@@ -17,7 +17,7 @@ from spec_server.db import serialize, write_transaction
 from spec_server.errors import Conflict
 
 DAY_MS = 24 * 3600 * 1000
-PERIOD_MS = {"monthly": 30 * DAY_MS, "annual": 365 * DAY_MS}
+PERIOD_MS = {interval: terms["days"] * DAY_MS for interval, terms in _plans.INTERVALS.items()}
 
 
 def subscription_of(org: Org) -> Subscription | None:

@@ -6,7 +6,12 @@ not leaked); a member below the role gets 403. Operations outside an org (accoun
 creation, accepting an invitation) need only a session.
 """
 
+from spec_server.choices import Keyed
+
 ROLE_RANK = {"viewer": 0, "developer": 1, "admin": 2, "owner": 3}
+# the roles a member can be given: each needs its rank
+KEYED = (Keyed(__name__, "ROLE_RANK", ROLE_RANK, "patch_org_member", "role"),
+         Keyed(__name__, "ROLE_RANK", ROLE_RANK, "post_org_invitations", "role"))
 
 V, D, A, OWNER = "viewer", "developer", "admin", "owner"
 

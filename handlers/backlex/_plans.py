@@ -1,6 +1,13 @@
-"""backlex plans and their limits: the one table billing, projects and usage read."""
+"""backlex plans and their limits: the one table billing, projects and usage read.
+
+The document lists the plans a checkout sells, its intervals, the packs and the metrics an
+alarm watches, but none of their numbers: those are here, and ``KEYED`` ties each table to
+the list that keys it (``spec_server.choices``: a value the document adds stops ``--check``).
+"""
 
 from __future__ import annotations
+
+from spec_server.choices import Keyed
 
 METRICS = ("requests", "d1", "r2", "neurons")
 
@@ -19,8 +26,11 @@ PLANS: dict[str, dict] = {
 
 PLAN_ORDER = ("free", "pro", "scale", "max")
 
-# an annual subscription costs ten months
-ANNUAL_MONTHS = 10
+# per billing interval: the months a period is charged (a year costs ten) and its length
+INTERVALS: dict[str, dict[str, int]] = {
+    "monthly": {"months_charged": 1, "days": 30},
+    "annual": {"months_charged": 10, "days": 365},
+}
 
 # prepaid usage packs: units added to the period's allowance of one metric, and their price
 PACKS: dict[str, dict] = {
@@ -36,5 +46,13 @@ def limit(plan_id: str, name: str):
 
 
 def price_cents(plan_id: str, interval: str) -> int:
-    months = ANNUAL_MONTHS if interval == "annual" else 1
-    return limit(plan_id, "price_monthly") * months * 100
+    return limit(plan_id, "price_monthly") * INTERVALS[interval]["months_charged"] * 100
+
+
+KEYED = (
+    Keyed(__name__, "PLANS", PLANS, "post_org_billing_checkout", "plan"),
+    Keyed(__name__, "INTERVALS", INTERVALS, "post_org_billing_checkout", "interval"),
+    Keyed(__name__, "PACKS", PACKS, "post_org_billing_packs_checkout", "type"),
+    Keyed(__name__, "METRICS", METRICS, "post_org_billing_packs_checkout", "type"),
+    Keyed(__name__, "METRICS", METRICS, "post_org_project_alarms", "metric"),
+)

@@ -9,11 +9,13 @@ from handlers.backlex._slugs import slugify
 from handlers.backlex._views import account_view, org_view, project_summary
 from handlers.backlex.store import Member, Org, Project, User
 from spec_server import clock, context, ratelimit
+from spec_server.choices import Keyed
 from spec_server.db import serialize, write_transaction
 from spec_server.errors import Conflict, Forbidden, NotFound
 
 # where an org's projects go when the caller names no region
 DEFAULT_REGION_BY_RESIDENCY = {"eu": "fra", "tr": "ist", "global": "fra"}
+KEYED = (Keyed(__name__, "DEFAULT_REGION_BY_RESIDENCY", DEFAULT_REGION_BY_RESIDENCY, "post_org", "residency"),)
 
 
 def get_orgs() -> tuple[models.GetOrgsResponse200, int]:

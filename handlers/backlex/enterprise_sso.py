@@ -14,6 +14,7 @@ from handlers.backlex import _events
 from handlers.backlex._api import current_org
 from handlers.backlex.store import Org, SsoConnection
 from spec_server import clock
+from spec_server.choices import Keyed
 from spec_server.config import settings
 from spec_server.db import write_transaction
 from spec_server.errors import Unprocessable
@@ -22,6 +23,7 @@ OIDC_FIELDS = ("issuer", "clientId", "clientSecret")
 SAML_FIELDS = ("metadataUrl", "metadataXml")
 # non-secret settings kept per type; anything else in ``config`` is ignored
 KEPT = {"oidc": ("issuer", "clientId", "scopes"), "saml": ("metadataUrl", "metadataXml", "entityId")}
+KEYED = (Keyed(__name__, "KEPT", KEPT, "put_org_sso", "type"),)
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 

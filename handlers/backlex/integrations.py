@@ -21,6 +21,7 @@ from handlers.backlex import (
 from handlers.backlex._api import current_org
 from handlers.backlex.store import Integration, OrgApiKey, Webhook, WebhookDelivery
 from spec_server import clock, context, credentials
+from spec_server.choices import Keyed
 from spec_server.db import new_id, write_transaction
 from spec_server.errors import NotFound, Unprocessable
 from spec_server.offload import waits_on_the_network
@@ -124,10 +125,13 @@ def _https_url(field: str, value, hosts: tuple[str, ...], path_prefix: str) -> s
     return value
 
 
+CONFIG_FIELDS = {"slack": {"webhookUrl", "channel"}, "discord": {"webhookUrl"},
+                 "datadog": {"apiKey", "site"}, "github": {"installationId", "repository"}}
+
+
 def _validate_config(kind: str, config: dict) -> dict:
     """Per-kind config; unknown keys are refused so a typo never passes silently."""
-    fields = {"slack": {"webhookUrl", "channel"}, "discord": {"webhookUrl"},
-              "datadog": {"apiKey", "site"}, "github": {"installationId", "repository"}}[kind]
+    fields = CONFIG_FIELDS[kind]
     unknown = sorted(set(config) - fields)
     if unknown:
         raise _invalid("config", f"Unknown {kind} settings: {', '.join(unknown)}")
@@ -163,6 +167,8 @@ def _validate_config(kind: str, config: dict) -> dict:
 
 
 SECRET_FIELDS = {"slack": ("webhookUrl",), "discord": ("webhookUrl",), "datadog": ("apiKey",), "github": ()}
+KEYED = (Keyed(__name__, "CONFIG_FIELDS", CONFIG_FIELDS, "post_org_integrations", "kind"),
+         Keyed(__name__, "SECRET_FIELDS", SECRET_FIELDS, "post_org_integrations", "kind"))
 
 
 def _mask(value: str) -> str:

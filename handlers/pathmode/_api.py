@@ -24,7 +24,7 @@ import peewee
 
 from generated.pathmode import OPENAPI_PATH, models
 from generated.pathmode.operations import BY_ID
-from handlers.pathmode import _migrations, _seed
+from handlers.pathmode import _common, _migrations, _seed
 from handlers.pathmode.store import MODELS, ApiKey, Membership, Session, Workspace
 from spec_server import clock, credentials, engine_pool, faults, ratelimit
 from spec_server.apis import ApiDefinition
@@ -166,6 +166,10 @@ def authorize(operation, request) -> Caller:
     return caller
 
 
+def findings(operations) -> list[str]:
+    return public_operation_findings(operations) + _common.plan_limit_findings(operations)
+
+
 def public_operation_findings(operations) -> list[str]:
     """Every handler reads the caller the security step found, and ``x-auth`` states who may
     call: an operation the document also makes public cannot be served (``--check`` and
@@ -184,7 +188,7 @@ API = ApiDefinition(
     envelope=envelope,
     schema_error_status=400,
     authorize=authorize,
-    completeness=public_operation_findings,
+    completeness=findings,
     title="Pathmode API",
     models=MODELS,
     migrations=_migrations.MIGRATIONS,

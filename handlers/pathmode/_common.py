@@ -71,6 +71,25 @@ PLAN_LIMITS: dict[str, dict[str, int | None]] = {
 }
 
 
+def plan_limit_findings(operations) -> list[str]:
+    """PLAN_LIMITS against the operations: each quota an operation's description names (its
+    ``plan_limit_reached`` metric, the generated table's ``quota_metrics``) needs a value in
+    every plan, and a quota no operation names is left over. ``--check`` and start-up stop on any."""
+    named = {metric: op for op in operations for metric in op.quota_metrics}
+    lines = []
+    for metric, op in sorted(named.items()):
+        lacking = [plan for plan, limits in PLAN_LIMITS.items() if metric not in limits]
+        if lacking:
+            where = op.handler.replace(".", "/", 2).replace(".", ".py:", 1)
+            lines.append(f"handlers/pathmode/_common.py: PLAN_LIMITS has no {metric!r} quota in {', '.join(lacking)}, "
+                         f"which {op.method} {op.path} ({op.operation_id}) is limited by: add it (None: unlimited), "
+                         f"and reserve it in {where} (reserve_quota)")
+    leftover = sorted({metric for limits in PLAN_LIMITS.values() for metric in limits} - set(named))
+    lines += [f"handlers/pathmode/_common.py: PLAN_LIMITS quota {metric!r} is named by no operation of the "
+              f"document: remove it, or find the operation that now states it" for metric in leftover]
+    return lines
+
+
 def plan_limit(plan: str, metric: str) -> int | None:
     overrides = settings().plan_limits.get(plan, {})
     return overrides[metric] if metric in overrides else PLAN_LIMITS.get(plan, {}).get(metric)

@@ -12,9 +12,11 @@ from typing import Any
 
 from handlers.pathmode.store import Finding
 from spec_server import clock
+from spec_server.choices import Keyed
 from spec_server.text import trim
 
-STATUSES = ("open", "reconciled", "dismissed")
+STATUSES = ("open", "reconciled", "dismissed")  # a stored row with another is malformed
+KEYED = (Keyed(__name__, "STATUSES", STATUSES, "get_intents_id_findings", "status"),)
 MAX_FINDINGS = 200  # newest findings shown per intent; older ones stay stored
 MAX_TEXT = 4000  # characters shown per text field
 OPTIONAL_FIELDS = ("target", "correction", "source")

@@ -9,10 +9,22 @@ from __future__ import annotations
 
 from handlers.pathmode import _readiness, _spec_context, _templates
 from handlers.pathmode._common import current_workspace
+from spec_server.choices import Keyed
 
-AGENT_TYPES = ("cursor", "windsurf", "claude-code", "codex", "generic")
 DEFAULT_AGENT, DEFAULT_MODE, DEFAULT_FORMAT = "claude-code", "execute", "markdown"
 TEMPLATE_SUFFIX = {"markdown": "md", "json": "json"}
+
+
+def agents_with_templates() -> frozenset[str]:
+    """The agents that have a prompt template in every format (the document lists the agents)."""
+    named = [path.name.split(".")[0] for path in (_templates.TEMPLATE_DIR / "prompts").glob("*.jinja")]
+    return frozenset(agent for agent in named if not agent.startswith("_") and all(
+        (_templates.TEMPLATE_DIR / "prompts" / f"{agent}.{suffix}.jinja").exists() for suffix in TEMPLATE_SUFFIX.values()))
+
+
+KEYED = (Keyed(__name__, "TEMPLATE_SUFFIX", TEMPLATE_SUFFIX, "get_intents_id_prompt", "format"),
+         Keyed(__name__, "templates/prompts/<agent>.{md,json}.jinja", agents_with_templates(),
+               "get_intents_id_prompt", "agent_type"))
 
 
 def render_prompt(context: dict, *, agent_type: str, mode: str, output_format: str) -> str:

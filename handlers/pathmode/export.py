@@ -17,6 +17,7 @@ from handlers.pathmode import (
 )
 from handlers.pathmode._common import current_workspace, intent_in_workspace
 from handlers.pathmode.store import Intent, Product, Workspace
+from spec_server.choices import Keyed
 from spec_server.errors import NotFound
 from spec_server.responses import file_download
 
@@ -29,6 +30,8 @@ FORMATS = {  # format -> (template, content type, filename)
 }
 # pick_best_intent: work that is next in line first (approved before validated before draft)
 STATUS_RANK = {"approved": 0, "validated": 1, "draft": 2, "shipped": 3, "verified": 4}
+KEYED = (Keyed(__name__, "FORMATS", FORMATS, "get_export", "format"),
+         Keyed(__name__, "STATUS_RANK", STATUS_RANK, "patch_intents_id_status", "status"))
 
 
 def workspace_intents(ws_id: str) -> list[Intent]:

@@ -18,6 +18,7 @@ from handlers.pathmode._common import (
 )
 from handlers.pathmode.store import Intent, Note, Product
 from spec_server import clock, faults, offload
+from spec_server.choices import Keyed
 from spec_server.compiled import insert
 from spec_server.db import write_transaction
 from spec_server.errors import BadRequest, NotFound
@@ -113,6 +114,7 @@ STATUS_TIMESTAMPS = {
     "shipped": lambda i, now: {"shipped_at": now, "verified_at": None},
     "verified": lambda i, now: {"verified_at": now},
 }
+KEYED = (Keyed(__name__, "STATUS_TIMESTAMPS", STATUS_TIMESTAMPS, "patch_intents_id_status", "status"),)
 
 
 def patch_intents_id_status(id_, body,

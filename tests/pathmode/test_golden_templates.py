@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from generated.pathmode.operations import BY_ID
 from handlers.pathmode import _prompts, _templates
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -66,7 +67,7 @@ BARE = {**CONTEXT, "spec": {**SPEC, "implementationContext": None, "constraints"
 
 
 def prompt_cases():
-    for agent in _prompts.AGENT_TYPES:
+    for agent in BY_ID["get_intents_id_prompt"].choices("agent_type"):
         for output_format, suffix in (("markdown", "md"), ("json", "json")):
             yield f"prompt-{agent}.{suffix}", lambda a=agent, f=output_format: _prompts.render_prompt(
                 CONTEXT, agent_type=a, mode="execute", output_format=f)
@@ -120,7 +121,8 @@ def test_every_template_has_a_golden_case():
     """A template without a golden case is a template whose output nobody checks."""
     templates = {p.relative_to(_templates.TEMPLATE_DIR).as_posix()
                  for p in _templates.TEMPLATE_DIR.rglob("*.jinja") if not p.name.startswith("_")}
-    covered = {f"prompts/{a}.{s}.jinja" for a in _prompts.AGENT_TYPES for s in ("md", "json")}
+    agents = BY_ID["get_intents_id_prompt"].choices("agent_type")
+    covered = {f"prompts/{a}.{s}.jinja" for a in agents for s in ("md", "json")}
     covered |= {"export/context.md.jinja", "export/cursorrules.jinja", "export/intent.md.jinja",
                 "review/intent.html.jinja", "review/not_found.html.jinja"}
     assert templates == covered

@@ -11,7 +11,9 @@ from handlers.pathmode._api import API, public_operation_findings
 
 def test_every_operation_of_the_document_has_security():
     assert public_operation_findings(OPERATIONS) == []
-    assert API.completeness is public_operation_findings
+    rows = [dataclasses.replace(op, security=()) if op.operation_id == "get_workspace" else op for op in OPERATIONS]
+    named = public_operation_findings(rows)
+    assert named and set(named) <= set(API.completeness(rows))  # the API's rules include this one
 
 
 def test_a_public_operation_is_named():

@@ -590,3 +590,75 @@ def test_a_description_edit_is_info_only(project):
     assert line.endswith(' → "Exports the workspace.")  -> handlers/pathmode/export.py get_export')
     assert code_findings(done) == []
     check_passes(project.codegen("--check"))
+
+
+# ---- 10. a value added to a list that keys a hand-written table
+
+def test_a_plan_the_checkout_adds_is_named_in_the_plan_table_by_check_and_start_up(project, store_url):
+    """The document lists the plans a checkout sells; their limits and prices are ours
+    (``handlers/backlex/_plans.py``). A plan the document adds passes validation at once, so
+    it must stop ``--check`` and start-up at the table, or its first checkout would meet a
+    plan with no price."""
+    added = "enterprise"
+
+    def add_plan(document):
+        plan = document["components"]["schemas"]["CheckoutInput"]["properties"]["plan"]
+        assert added not in plan["enum"]
+        plan["enum"].append(added)
+    document = project.edit_document("backlex", add_plan)
+    [checkout] = operations_reaching(document, "CheckoutInput", "request")
+    done = project.codegen()
+    generated(done)
+    assert changes(done) == [f'backlex: non-breaking  {checkout}  request body .plan: enum: enum value added '
+                             f'(null → "{added}")  -> handlers/backlex/billing.py post_org_billing_checkout']
+    finding = (f"handlers/backlex/_plans.py: PLANS has no entry for '{added}', which {checkout} "
+               f"(post_org_billing_checkout) accepts as 'plan': add it")
+    assert code_findings(done) == [finding]
+    assert check_failures(project.codegen("--check")) == [finding]
+    refused = project.start_refused(store_url)
+    assert refused.returncode == 1 and f"  {finding}\n" in refused.stderr, refused
+
+    plans = project.path("handlers/backlex/_plans.py")  # what the user does next: the plan's row
+    text = plans.read_text()
+    row = '    "max": {'
+    assert row in text
+    plans.write_text(text.replace(row, f'    "{added}": {{"projects": None, "members": None, "requests": None, "d1": None, '
+                                       f'"r2": None, "neurons": None, "pitr_days": 30, "price_monthly": 999}},\n{row}'))
+    check_passes(project.codegen("--check"))
+
+
+def test_a_quota_a_description_adds_and_an_agent_the_prompt_adds_are_named_at_their_tables(project):
+    """Pathmode states its plan quotas in prose (``plan_limit_reached`` with its metric) and
+    the agents a prompt is written for (a list the overlay makes an enum, as the description
+    states it); the quota numbers and the prompt templates are ours. Each addition names the
+    table or template folder to complete, and the handler."""
+    notes = "/api/v1/intents/{id}/notes"
+    prompt = "/api/v1/intents/{id}/prompt"
+    agent = "copilot"
+
+    def change(document):
+        operation = document["paths"][notes]["post"]
+        operation["description"] += (" Billing-gated: at the workspace's notes quota it returns 403 with body "
+                                     "{ error: 'plan_limit_reached', metric: 'notes', current, limit, plan }.")
+        [agent_type] = [p for p in document["paths"][prompt]["get"]["parameters"] if p["name"] == "agent_type"]
+        agent_type["description"] = agent_type["description"].replace("|generic", f"|generic|{agent}")
+
+    def list_the_agent(overlay):  # the overlay's list follows the description
+        [action] = [a for a in overlay["actions"] if "'agent_type'" in a["target"]]
+        action["update"]["enum"].append(agent)
+    project.edit_document("pathmode", change)
+    project.edit_json("specs/pathmode.overlay.json", list_the_agent)
+    done = project.codegen()
+    generated(done)
+    reported = changes(done)
+    assert any(line.startswith(f"pathmode: info  POST {notes}  description: description changed") for line in reported)
+    assert any(f'GET {prompt}' in line and f'enum value added (null → "{agent}")' in line for line in reported), reported
+    expected = [
+        f"handlers/pathmode/_common.py: PLAN_LIMITS has no 'notes' quota in free, pro, team, which POST {notes} "
+        f"(post_intents_id_notes) is limited by: add it (None: unlimited), and reserve it in "
+        f"handlers/pathmode/notes.py:post_intents_id_notes (reserve_quota)",
+        f"handlers/pathmode/_prompts.py: templates/prompts/<agent>.{{md,json}}.jinja has no entry for '{agent}', "
+        f"which GET {prompt} (get_intents_id_prompt) accepts as 'agent_type': add it",
+    ]
+    assert code_findings(done) == expected
+    assert check_failures(project.codegen("--check")) == expected
