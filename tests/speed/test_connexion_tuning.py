@@ -70,3 +70,34 @@ def test_a_handler_gets_the_body_the_validator_parsed_and_no_files(client, tenan
     assert response.status_code == 201, response.text
     assert seen["body"] is seen["parsed"] and seen["body"]["title"] == "Faster checkout"
     assert dict(seen["files"]) == {}
+
+
+def test_the_document_pages_are_served_and_other_requests_skip_their_router(client, tenants):
+    from connexion.middleware import swagger_ui
+
+    entered = []
+    route = swagger_ui.Router.__call__
+
+    async def counting(self, scope, receive, send):
+        # the pages' routers hand what they do not serve to the middleware's next app
+        if isinstance(getattr(self.default, "__self__", None), swagger_ui.SwaggerUIMiddleware):
+            entered.append(scope["path"])
+        return await route(self, scope, receive, send)
+
+    swagger_ui.Router.__call__ = counting  # Starlette's router, as connexion's pages use it
+    try:
+        documents = {api.mount: client.get(f"{api.mount}/openapi.json") for api in apis.discover()}
+        yaml = client.get("/api/v1/openapi.yaml")
+        page = client.get("/api/v1/ui/")
+        moved = client.get("/api/v1/ui", follow_redirects=False)
+        reached = len(entered)
+        answered = client.get("/api/v1/intents", headers=tenants.pm_headers())
+    finally:
+        swagger_ui.Router.__call__ = route
+    for mount, response in documents.items():
+        assert response.status_code == 200 and response.json()["paths"], mount
+    assert yaml.status_code == 200 and yaml.headers["content-type"].startswith("text/yaml")
+    assert page.status_code == 200 and "swagger" in page.text.lower()
+    assert moved.status_code == 307 and moved.headers["location"].endswith("/api/v1/ui/")
+    assert reached >= 5  # each page went through it
+    assert answered.status_code == 200 and len(entered) == reached  # the API's request did not
