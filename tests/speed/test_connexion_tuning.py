@@ -101,3 +101,21 @@ def test_the_document_pages_are_served_and_other_requests_skip_their_router(clie
     assert moved.status_code == 307 and moved.headers["location"].endswith("/api/v1/ui/")
     assert reached >= 5  # each page went through it
     assert answered.status_code == 200 and len(entered) == reached  # the API's request did not
+
+
+def test_no_query_string_resolves_as_connexion_resolves_it():
+    from connexion import lifecycle
+
+    connexion_tuning.install()
+    computed = lifecycle.ConnexionRequest.query_params.fget.computed
+    checked = 0
+    for operation in every_operation():
+        for query in (b"", b"workspace_id=w1&limit=5"):
+            scope = {"type": "http", "method": "GET", "path": "/", "query_string": query, "headers": []}
+
+            def request(scope=scope, operation=operation):
+                return lifecycle.ConnexionRequest(scope, uri_parser=operation._uri_parser_class(
+                    operation.parameters, operation.body_definition()))
+            assert request().query_params == computed(request())
+            checked += 1
+    assert checked > 100
