@@ -68,13 +68,18 @@ def row_reader(model):
     return _readers(model)[0]
 
 
-def _joined_reader(models):
-    """Raw row of every column of each model → one instance per model; a model whose primary
-    key is null (no row on the outer side of a join) → None."""
+def instance_reader(model):
+    """Raw row of every column of ``model``, in field order → a model instance."""
+    return _readers(model)[1]
+
+
+def _joined_readers(models):
+    """Raw row of every column of each model → one instance per model, and → one raw slice
+    per model; a model whose primary key is null (no row on the outer side of a join) → None."""
     spans, start = [], 0
     for model in models:
         width = len(model._meta.sorted_fields)
-        key_offset = model._meta.sorted_fields.index(model._meta.primary_key)
+        key_offset = model._meta.sorted_field_names.index(model._meta.primary_key.name)
         spans.append((start, start + width, key_offset, _readers(model)[1]))
         start += width
 
@@ -82,7 +87,10 @@ def _joined_reader(models):
         return tuple(None if raw[begin + key] is None else read_instance(raw[begin:end])
                      for begin, end, key, read_instance in spans)
 
-    return read
+    def split(raw) -> tuple:
+        return tuple(None if raw[begin + key] is None else raw[begin:end] for begin, end, key, _read in spans)
+
+    return read, split
 
 
 def _decoder(field: peewee.Field):
@@ -122,6 +130,7 @@ class _Compiled(NamedTuple):
     read_row: Callable  # a select of every column of its model: raw row → light row
     read_instance: Callable  # ... → model instance
     read_joined: Callable  # a joined select: raw row → one instance per model
+    split_joined: Callable  # ... → one raw slice per model
     # PostgreSQL's PREPARE text, and per parameter: is it one of the query's own integers
     # (``LIMIT 1``, ``+ 1``), written into that text instead of bound (see ``_execute_prepared``)
     prepared_text: str
@@ -154,16 +163,16 @@ class Prepared:
             model = getattr(query, "model", None)
             full = model is not None and _selects_every_column(model, query)
             read_row, read_instance = _readers(model) if full else (_unreadable, _unreadable)
-            read_joined = _unreadable
+            read_joined = split_joined = _unreadable
             if self.joined:
                 if model is None or not _selects_every_column(model, query, *self.joined):
                     raise ValueError(f"a joined query must select every column of each model in order: {sql}")
-                read_joined = _joined_reader((model, *self.joined))
+                read_joined, split_joined = _joined_readers((model, *self.joined))
             written = [slot is None and type(param) is int for slot, param in zip(slots, params, strict=True)]
             prepared_text = _numbered(sql, {position: params[position]
                                             for position, constant in enumerate(written) if constant})
             self._compiled[kind] = _Compiled(sql, params, slots, read_row, read_instance, read_joined,
-                                             prepared_text, written)
+                                             split_joined, prepared_text, written)
         return self._compiled[kind]
 
     def _bound(self, values: dict) -> tuple[_Compiled, list]:
@@ -225,6 +234,13 @@ class Prepared:
         is no row; None in place of a model the outer join found nothing of)."""
         raw = self.execute(**values).fetchone()
         return None if raw is None else self._compile().read_joined(raw)
+
+    def parts(self, **values) -> tuple | None:
+        """The first row of a ``joined`` query as one raw slice per model (every column, in
+        field order; None in place of a model the outer join found nothing of), for a caller
+        that reads a few columns and makes instances only of what it uses."""
+        raw = self.execute(**values).fetchone()
+        return None if raw is None else self._compile().split_joined(raw)
 
 
 # the statements PREPAREd on each PostgreSQL connection (a closed connection drops out)

@@ -316,27 +316,35 @@ def keep_connections_in_this_thread() -> None:
     _thread.keeps_connection = True
 
 
-@contextlib.contextmanager
+_ALREADY_OPEN = contextlib.nullcontext()  # shared: it holds no state
+
+
 def connection():
     """Connect for one unit of work. In a request thread the connection stays open for the
     thread (opening a SQLite one costs more than a request's queries: four pragmas), outside
     any transaction, and closes with the thread. Any other thread (a stream, a page, a job, a
     handler that waits on the network) closes its SQLite connection, or gives its PostgreSQL
-    one back to the pool, at the end."""
+    one back to the pool, at the end. A connection already open is used as it is, with no
+    generator to enter (twice a request)."""
     db = database.obj
+    if not db.is_closed() and not (is_postgres() and getattr(_thread, "keeps_connection", False)
+                                   and db.connection().closed):
+        return _ALREADY_OPEN
+    return _opened(db)
+
+
+@contextlib.contextmanager
+def _opened(db):
     # only the request threads keep theirs: any other thread (anyio's up to 40, job consumers)
     # holding a SQLite connection each kept its page cache, and the process grew with every
     # thread a burst brought into use (README "Hostile input"); a database in memory lives
     # only as long as its connection
     keeps = getattr(_thread, "keeps_connection", False) or (not is_postgres() and sqlite_file(db) is None)
-    if not db.is_closed() and is_postgres() and keeps and db.connection().closed:
+    if not db.is_closed():
         db.close()  # the server closed it (a restart): the pool drops it, the next one is fresh
-    if db.is_closed():
-        db.connect()
-        try:
-            yield
-        finally:
-            if not keeps and not db.is_closed() and not db.in_transaction():
-                db.close()
-    else:
+    db.connect()
+    try:
         yield
+    finally:
+        if not keeps and not db.is_closed() and not db.in_transaction():
+            db.close()
