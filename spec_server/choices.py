@@ -19,6 +19,7 @@ import pkgutil
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from spec_server.handler_check import module_file
 from spec_server.operations import Operation
 
 
@@ -32,7 +33,7 @@ class Keyed:
 
     @property
     def file(self) -> str:
-        return self.module.replace(".", "/") + ".py"
+        return module_file(self.module)
 
 
 def declared_in(package: str) -> list[Keyed]:

@@ -83,12 +83,11 @@ def _joined_readers(models):
         spans.append((start, start + width, key_offset, _readers(model)[1]))
         start += width
 
-    def read(raw) -> tuple:
-        return tuple(None if raw[begin + key] is None else read_instance(raw[begin:end])
-                     for begin, end, key, read_instance in spans)
-
     def split(raw) -> tuple:
         return tuple(None if raw[begin + key] is None else raw[begin:end] for begin, end, key, _read in spans)
+
+    def read(raw) -> tuple:
+        return tuple(None if part is None else span[3](part) for part, span in zip(split(raw), spans, strict=True))
 
     return read, split
 

@@ -30,7 +30,8 @@ def _where(module) -> str:
     return "/".join(parts[parts.index("handlers"):]) if "handlers" in parts else str(path)
 
 
-def _module_file(dotted: str) -> str:
+def module_file(dotted: str) -> str:
+    """``handlers.pathmode.notes`` → ``handlers/pathmode/notes.py``, as findings name a file."""
     return dotted.replace(".", "/") + ".py"
 
 
@@ -80,7 +81,7 @@ def handler_findings(api: str, operations: Iterable[Operation]) -> list[str]:
         except ModuleNotFoundError as error:
             if error.name != module_name:
                 raise
-            findings.append(f"{_module_file(module_name)}: missing: {operation.method} {operation.path} has "
+            findings.append(f"{module_file(module_name)}: missing: {operation.method} {operation.path} has "
                             f"no handler {function_name} (`spec-server codegen --scaffold` writes one)")
             continue
         function = getattr(module, function_name, None)

@@ -12,6 +12,7 @@ from spec_server.compiled import Prepared, insert_many
 from spec_server.config import settings
 from spec_server.db import execute_alone, serialize
 from spec_server.errors import Forbidden, NotFound
+from spec_server.handler_check import module_file
 from spec_server.store import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,8 @@ def plan_limit_findings(operations) -> list[str]:
     for metric, op in sorted(named.items()):
         lacking = [plan for plan, limits in PLAN_LIMITS.items() if metric not in limits]
         if lacking:
-            where = op.handler.replace(".", "/", 2).replace(".", ".py:", 1)
+            module, _, function = op.handler.rpartition(".")
+            where = f"{module_file(module)}:{function}"
             lines.append(f"handlers/pathmode/_common.py: PLAN_LIMITS has no {metric!r} quota in {', '.join(lacking)}, "
                          f"which {op.method} {op.path} ({op.operation_id}) is limited by: add it (None: unlimited), "
                          f"and reserve it in {where} (reserve_quota)")

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from generated.pathmode.operations import BY_ID
 from handlers.pathmode.store import Finding
 from spec_server import clock
 from spec_server.choices import Keyed
 from spec_server.text import trim
 
-STATUSES = ("open", "reconciled", "dismissed")  # a stored row with another is malformed
+# the statuses the document lists (its findings filter); a stored row with another is malformed.
+# KEYED names the list, so --check and start-up stop if the document no longer has it
+STATUSES = BY_ID["get_intents_id_findings"].choices("status") or ()
 KEYED = (Keyed(__name__, "STATUSES", STATUSES, "get_intents_id_findings", "status"),)
 MAX_FINDINGS = 200  # newest findings shown per intent; older ones stay stored
 MAX_TEXT = 4000  # characters shown per text field
